@@ -1,0 +1,73 @@
+"""The GraphQL HTTP endpoint: builds a Context per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from sigmasight import clock
+from sigmasight.auth import service as auth_service
+from sigmasight.auth.actor import Actor
+from sigmasight.errors import Unauthenticated
+from sigmasight.graphql.context import Context
+from sigmasight.graphql.schema import create_schema
+from sigmasight.settings import Settings
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        redis: Redis,
+    ) -> None:
+        super().__init__(
+            create_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            allow_queries_via_get=settings.get_queries_enabled,
+            multipart_uploads_enabled=True,
+        )
+        self.settings = settings
+        self.session_factory = session_factory
+        self.redis = redis
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None
+    ) -> Context:
+        now = clock.now()
+        actor: Actor | None = None
+        auth_error: Unauthenticated | None = None
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if header:
+            if scheme.lower() != "bearer" or not token.strip():
+                auth_error = Unauthenticated(
+                    "Authorization header must be `Bearer <accessToken>`.", code="INVALID_TOKEN"
+                )
+            else:
+                try:
+                    actor = auth_service.authenticate(
+                        token.strip(), settings=self.settings, now=now
+                    )
+                except Unauthenticated as error:
+                    auth_error = error
+        return Context(
+            settings=self.settings,
+            session_factory=self.session_factory,
+            redis=self.redis,
+            now=now,
+            actor=actor,
+            auth_error=auth_error,
+            request=request,
+            response=response,
+        )
+
+    async def get_root_value(self, request: Any) -> None:
+        return None

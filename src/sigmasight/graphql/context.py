@@ -1,0 +1,69 @@
+"""The per-request context: who is asking, when, and the request's loaders and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.types import Info as StrawberryInfo
+
+from sigmasight.auth.actor import Actor
+from sigmasight.errors import DomainError, Unauthenticated
+from sigmasight.graphql.errors import UserErrorType, to_user_error
+from sigmasight.graphql.loaders import Loaders
+from sigmasight.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    redis: Redis
+    now: datetime
+    actor: Actor | None
+    auth_error: Unauthenticated | None
+    loaders: Loaders = field(init=False)
+    request: Any = None
+    response: Any = None
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.session_factory)
+
+    def require_actor(self) -> Actor:
+        """The signed-in actor, or a top-level UNAUTHENTICATED error."""
+        if self.actor is None:
+            raise self.auth_error or Unauthenticated(
+                "Sign in to do this: send `Authorization: Bearer <accessToken>`.",
+                code="UNAUTHENTICATED",
+            )
+        return self.actor
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A short read session of its own, so concurrent sibling resolvers never share one."""
+        async with self.session_factory() as session:
+            yield session
+
+    async def mutate(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T | UserErrorType:
+        """Run `work` in one transaction; a domain error rolls it back and becomes a user error."""
+        async with self.session_factory() as session:
+            try:
+                result = await work(session)
+            except DomainError as error:
+                if error.commit_changes:
+                    await session.commit()
+                else:
+                    await session.rollback()
+                return to_user_error(error)
+            await session.commit()
+            return result
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,149 @@
+"""Portfolio queries and mutations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.graphql.context import Info
+from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
+from sigmasight.graphql.ids import parse_id, require_id, to_global_id
+from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.types import PortfolioNode
+from sigmasight.pagination import PageRequest
+from sigmasight.portfolios import service as portfolio_service
+
+
+@strawberry.type(description="The portfolio was created.")
+class CreatePortfolioSuccess:
+    portfolio: PortfolioNode = strawberry.field(description="The new portfolio.")
+
+
+@strawberry.type(description="The portfolio was updated.")
+class UpdatePortfolioSuccess:
+    portfolio: PortfolioNode = strawberry.field(description="The portfolio as it is now.")
+
+
+@strawberry.type(description="The portfolio and its positions were deleted.")
+class DeletePortfolioSuccess:
+    deleted_id: strawberry.ID = strawberry.field(description="Global id of the deleted portfolio.")
+
+
+CreatePortfolioResult = Annotated[
+    CreatePortfolioSuccess | ValidationError | ConflictError,
+    strawberry.union("CreatePortfolioResult"),
+]
+UpdatePortfolioResult = Annotated[
+    UpdatePortfolioSuccess | ValidationError | NotFoundError | ConflictError,
+    strawberry.union("UpdatePortfolioResult"),
+]
+DeletePortfolioResult = Annotated[
+    DeletePortfolioSuccess | NotFoundError, strawberry.union("DeletePortfolioResult")
+]
+
+
+@strawberry.input(description="A new portfolio.")
+class CreatePortfolioInput:
+    name: str = strawberry.field(description="1-100 characters, unique among your portfolios.")
+    description: str | None = strawberry.field(
+        default=None, description="Free text, up to 2000 characters."
+    )
+
+
+@strawberry.input(description="Changes to a portfolio; omitted fields stay as they are.")
+class UpdatePortfolioInput:
+    id: strawberry.ID = strawberry.field(description="The portfolio's id.")
+    name: str | None = strawberry.field(default=None, description="New name.")
+    description: str | None = strawberry.field(
+        default=None, description="New description; empty clears it."
+    )
+
+
+@strawberry.type
+class PortfolioQuery:
+    @strawberry.field(
+        description="One of your portfolios by id; null when it does not exist or is not yours."
+    )
+    async def portfolio(self, info: Info, id: strawberry.ID) -> PortfolioNode | None:
+        actor = info.context.require_actor()
+        portfolio_id = parse_id(id, "Portfolio")
+        if portfolio_id is None:
+            return None
+        async with info.context.session() as session:
+            portfolio = await portfolio_service.get(session, actor=actor, portfolio_id=portfolio_id)
+        return PortfolioNode.from_model(portfolio) if portfolio else None
+
+    @strawberry.field(description="Your portfolios by name (every portfolio for an admin).")
+    async def portfolios(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[PortfolioNode]:
+        ctx = info.context
+        actor = ctx.require_actor()
+        async with ctx.session() as session:
+            page = await portfolio_service.list_for_actor(
+                session, actor=actor, page=PageRequest(first, after, last, before)
+            )
+
+        async def count() -> int:
+            async with ctx.session() as session:
+                return await portfolio_service.count_for_actor(session, actor=actor)
+
+        return to_connection(page, PortfolioNode.from_model, count)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class PortfolioMutation:
+    @strawberry.mutation(description="Create a portfolio.")
+    async def create_portfolio(
+        self, info: Info, input: CreatePortfolioInput
+    ) -> CreatePortfolioResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> CreatePortfolioSuccess:
+            portfolio = await portfolio_service.create(
+                session, actor=actor, name=input.name, description=input.description
+            )
+            return CreatePortfolioSuccess(portfolio=PortfolioNode.from_model(portfolio))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Rename or re-describe a portfolio.")
+    async def update_portfolio(
+        self, info: Info, input: UpdatePortfolioInput
+    ) -> UpdatePortfolioResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> UpdatePortfolioSuccess:
+            portfolio = await portfolio_service.update(
+                session,
+                actor=actor,
+                portfolio_id=require_id(input.id, "Portfolio"),
+                name=input.name,
+                description=input.description,
+            )
+            return UpdatePortfolioSuccess(portfolio=PortfolioNode.from_model(portfolio))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Delete a portfolio and all its positions. This cannot be undone."
+    )
+    async def delete_portfolio(self, info: Info, id: strawberry.ID) -> DeletePortfolioResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> DeletePortfolioSuccess:
+            portfolio_id = require_id(id, "Portfolio")
+            await portfolio_service.delete(session, actor=actor, portfolio_id=portfolio_id)
+            return DeletePortfolioSuccess(deleted_id=to_global_id("Portfolio", portfolio_id))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]

@@ -1,0 +1,246 @@
+"""Position queries and mutations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.graphql.context import Info
+from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
+from sigmasight.graphql.ids import parse_id, require_id, to_global_id
+from sigmasight.graphql.types import PositionNode
+from sigmasight.portfolios import positions as position_service
+from sigmasight.portfolios.positions import PositionDraft, to_decimal
+
+
+@strawberry.type(description="The position was opened.")
+class AddPositionSuccess:
+    position: PositionNode = strawberry.field(description="The new position.")
+
+
+@strawberry.type(description="The position was updated.")
+class UpdatePositionSuccess:
+    position: PositionNode = strawberry.field(description="The position as it is now.")
+
+
+@strawberry.type(description="The position was closed.")
+class ClosePositionSuccess:
+    position: PositionNode = strawberry.field(description="The closed position.")
+
+
+@strawberry.type(description="The position was deleted.")
+class DeletePositionSuccess:
+    deleted_id: strawberry.ID = strawberry.field(description="Global id of the deleted position.")
+
+
+@strawberry.type(description="The position's tags were replaced.")
+class SetPositionTagsSuccess:
+    position: PositionNode = strawberry.field(description="The position with its new tags.")
+
+
+_Errors = ValidationError | NotFoundError | ConflictError
+AddPositionResult = Annotated[AddPositionSuccess | _Errors, strawberry.union("AddPositionResult")]
+UpdatePositionResult = Annotated[
+    UpdatePositionSuccess | _Errors, strawberry.union("UpdatePositionResult")
+]
+ClosePositionResult = Annotated[
+    ClosePositionSuccess | _Errors, strawberry.union("ClosePositionResult")
+]
+DeletePositionResult = Annotated[
+    DeletePositionSuccess | NotFoundError, strawberry.union("DeletePositionResult")
+]
+SetPositionTagsResult = Annotated[
+    SetPositionTagsSuccess | ValidationError | NotFoundError,
+    strawberry.union("SetPositionTagsResult"),
+]
+
+
+@strawberry.input(description="A new position. Option symbols in OCC form set the contract terms.")
+class AddPositionInput:
+    portfolio_id: strawberry.ID = strawberry.field(description="The portfolio to add to.")
+    symbol: str = strawberry.field(
+        description="Ticker (`AAPL`) or OCC option symbol (`AAPL240119C00150000`, or the padded "
+        "21-character OSI form)."
+    )
+    quantity: float = strawberry.field(
+        description="Shares or contracts; negative for a short. The type follows from the sign."
+    )
+    entry_price: float = strawberry.field(
+        description="Dollars per share, or per-share premium for options; must be positive."
+    )
+    entry_date: date = strawberry.field(
+        description="Trade date: not in the future, at most 10 years ago."
+    )
+    multiplier: int | None = strawberry.field(
+        default=None, description="Shares per unit; defaults to 100 for options and 1 for stock."
+    )
+    notes: str | None = strawberry.field(
+        default=None, description="Free text, up to 2000 characters."
+    )
+    tag_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Your tags to put on the position (at most 20)."
+    )
+
+
+@strawberry.input(description="Changes to a position; omitted fields stay as they are.")
+class UpdatePositionInput:
+    id: strawberry.ID = strawberry.field(description="The position's id.")
+    quantity: float | None = strawberry.field(
+        default=None, description="New signed quantity; flipping the sign flips long/short."
+    )
+    entry_price: float | None = strawberry.field(
+        default=None, description="New entry price, dollars per share."
+    )
+    entry_date: date | None = strawberry.field(default=None, description="New entry date.")
+    multiplier: int | None = strawberry.field(default=None, description="New multiplier.")
+    notes: str | None = strawberry.field(default=None, description="New notes; empty clears them.")
+
+
+@strawberry.input(description="The exit of a position.")
+class ClosePositionInput:
+    id: strawberry.ID = strawberry.field(description="The position's id.")
+    exit_price: float = strawberry.field(
+        description="Dollars per share; zero is allowed (an option that expired worthless)."
+    )
+    exit_date: date = strawberry.field(
+        description="Exit date: on or after entry, not in the future."
+    )
+
+
+def _tag_ids(values: list[strawberry.ID] | None) -> list:  # type: ignore[type-arg]
+    return [require_id(v, "Tag", field="tagIds") for v in values or []]
+
+
+@strawberry.type
+class PositionQuery:
+    @strawberry.field(
+        description="One of your positions by id; null when it does not exist or is not yours."
+    )
+    async def position(self, info: Info, id: strawberry.ID) -> PositionNode | None:
+        actor = info.context.require_actor()
+        position_id = parse_id(id, "Position")
+        if position_id is None:
+            return None
+        async with info.context.session() as session:
+            position = await position_service.get(session, actor=actor, position_id=position_id)
+        return (
+            PositionNode.from_model(position, today=info.context.now.date()) if position else None
+        )
+
+
+@strawberry.type
+class PositionMutation:
+    @strawberry.mutation(description="Open a position in one of your portfolios.")
+    async def add_position(self, info: Info, input: AddPositionInput) -> AddPositionResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+        today = ctx.now.date()
+
+        async def work(session: AsyncSession) -> AddPositionSuccess:
+            draft = PositionDraft(
+                symbol=input.symbol,
+                quantity=to_decimal(input.quantity, field="quantity"),
+                entry_price=to_decimal(input.entry_price, field="entryPrice"),
+                entry_date=input.entry_date,
+                multiplier=input.multiplier,
+                notes=input.notes,
+                tag_ids=_tag_ids(input.tag_ids),
+            )
+            position = await position_service.create(
+                session,
+                actor=actor,
+                portfolio_id=require_id(input.portfolio_id, "Portfolio", field="portfolioId"),
+                draft=draft,
+                today=today,
+            )
+            return AddPositionSuccess(position=PositionNode.from_model(position, today=today))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Change a position's quantity, entry price, entry date, multiplier or notes."
+    )
+    async def update_position(self, info: Info, input: UpdatePositionInput) -> UpdatePositionResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+        today = ctx.now.date()
+
+        async def work(session: AsyncSession) -> UpdatePositionSuccess:
+            position = await position_service.update(
+                session,
+                actor=actor,
+                position_id=require_id(input.id, "Position"),
+                today=today,
+                quantity=None
+                if input.quantity is None
+                else to_decimal(input.quantity, field="quantity"),
+                entry_price=None
+                if input.entry_price is None
+                else to_decimal(input.entry_price, field="entryPrice"),
+                entry_date=input.entry_date,
+                multiplier=input.multiplier,
+                notes=input.notes,
+            )
+            return UpdatePositionSuccess(position=PositionNode.from_model(position, today=today))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Close a position at an exit price and date; it stays as history."
+    )
+    async def close_position(self, info: Info, input: ClosePositionInput) -> ClosePositionResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+        today = ctx.now.date()
+
+        async def work(session: AsyncSession) -> ClosePositionSuccess:
+            position = await position_service.close(
+                session,
+                actor=actor,
+                position_id=require_id(input.id, "Position"),
+                exit_price=to_decimal(input.exit_price, field="exitPrice"),
+                exit_date=input.exit_date,
+                today=today,
+            )
+            return ClosePositionSuccess(position=PositionNode.from_model(position, today=today))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Delete a position outright (use closePosition to keep its history)."
+    )
+    async def delete_position(self, info: Info, id: strawberry.ID) -> DeletePositionResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> DeletePositionSuccess:
+            position_id = require_id(id, "Position")
+            await position_service.delete(session, actor=actor, position_id=position_id)
+            return DeletePositionSuccess(deleted_id=to_global_id("Position", position_id))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Replace a position's tags with exactly these (at most 20; empty clears)."
+    )
+    async def set_position_tags(
+        self, info: Info, position_id: strawberry.ID, tag_ids: list[strawberry.ID]
+    ) -> SetPositionTagsResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> SetPositionTagsSuccess:
+            position = await position_service.set_tags(
+                session,
+                actor=actor,
+                position_id=require_id(position_id, "Position", field="positionId"),
+                tag_ids=_tag_ids(tag_ids),
+            )
+            return SetPositionTagsSuccess(
+                position=PositionNode.from_model(position, today=ctx.now.date())
+            )
+
+        return await ctx.mutate(work)  # type: ignore[return-value]

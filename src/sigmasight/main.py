@@ -1,0 +1,75 @@
+"""The ASGI application: GraphQL at /graphql, liveness at /health, readiness at /ready."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sigmasight import __version__
+from sigmasight.db import create_engine, create_session_factory
+from sigmasight.graphql.app import GraphQLApp
+from sigmasight.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+READY_TIMEOUT_SECONDS = 2.0
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the API; database and Redis connections open lazily on first use."""
+    settings = settings or get_settings()
+    if not settings.database_url or not settings.redis_url:
+        raise RuntimeError("DATABASE_URL and REDIS_URL must be set (or use `sigmasight dev`)")
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    redis = Redis.from_url(settings.redis_url)
+    graphql = GraphQLApp(settings=settings, session_factory=session_factory, redis=redis)
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    async def ready(_: Request) -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # readiness reports any failure rather than raising it
+            logger.warning("database not ready: %s", exc)
+            checks["database"] = "unavailable"
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                await redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            logger.warning("redis not ready: %s", exc)
+            checks["redis"] = "unavailable"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await redis.aclose()
+        await engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/ready", ready, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.redis = redis
+    return app

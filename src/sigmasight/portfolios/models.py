@@ -1,0 +1,151 @@
+"""Portfolios, positions and tags."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sigmasight.db import Base, IdMixin, TimestampMixin
+
+
+class PositionType(StrEnum):
+    LONG = "LONG"
+    SHORT = "SHORT"
+    LC = "LC"  # long call
+    LP = "LP"  # long put
+    SC = "SC"  # short call
+    SP = "SP"  # short put
+
+
+class OptionType(StrEnum):
+    CALL = "CALL"
+    PUT = "PUT"
+
+
+class TagKind(StrEnum):
+    REGULAR = "REGULAR"
+    STRATEGY = "STRATEGY"
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=16, create_constraint=True)
+
+
+position_tags = Table(
+    "position_tags",
+    Base.metadata,
+    Column("position_id", ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Portfolio(IdMixin, TimestampMixin, Base):
+    __tablename__ = "portfolios"
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(String(3), default="USD", nullable=False)
+
+
+# Names are unique per owner ignoring case.
+Index("uq_portfolios_owner_name_lower", Portfolio.owner_id, func.lower(Portfolio.name), unique=True)
+
+
+class Position(IdMixin, TimestampMixin, Base):
+    __tablename__ = "positions"
+    __table_args__ = (
+        CheckConstraint("quantity <> 0", name="quantity_nonzero"),
+        CheckConstraint("entry_price > 0", name="entry_price_positive"),
+        CheckConstraint("multiplier > 0", name="multiplier_positive"),
+        CheckConstraint("exit_price IS NULL OR exit_price >= 0", name="exit_price_nonnegative"),
+        CheckConstraint("(exit_date IS NULL) = (exit_price IS NULL)", name="exit_complete"),
+        CheckConstraint(
+            "(position_type IN ('LONG', 'SHORT')) = (option_type IS NULL)"
+            " AND (option_type IS NULL) = (strike IS NULL)"
+            " AND (option_type IS NULL) = (expiration IS NULL)",
+            name="option_fields_complete",
+        ),
+        CheckConstraint(
+            "(position_type IN ('LONG', 'LC', 'LP')) = (quantity > 0)", name="type_matches_sign"
+        ),
+        # Live positions are what every analytic reads; closed ones are history.
+        Index(
+            "ix_positions_live_portfolio_symbol",
+            "portfolio_id",
+            "symbol",
+            postgresql_where=text("exit_date IS NULL"),
+        ),
+        Index(
+            "uq_positions_live_symbol_entry_date",
+            "portfolio_id",
+            "symbol",
+            "entry_date",
+            unique=True,
+            postgresql_where=text("exit_date IS NULL"),
+        ),
+        Index("ix_positions_underlying", "underlying"),
+    )
+
+    portfolio_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("portfolios.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    symbol: Mapped[str] = mapped_column(String(32), nullable=False)
+    underlying: Mapped[str] = mapped_column(String(16), nullable=False)
+    position_type: Mapped[PositionType] = mapped_column(_enum(PositionType), nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(20, 6), nullable=False)
+    multiplier: Mapped[int] = mapped_column(Integer, nullable=False)
+    entry_price: Mapped[Decimal] = mapped_column(Numeric(20, 6), nullable=False)
+    entry_date: Mapped[date] = mapped_column(Date, nullable=False)
+    exit_price: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    exit_date: Mapped[date | None] = mapped_column(Date)
+    option_type: Mapped[OptionType | None] = mapped_column(_enum(OptionType))
+    strike: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    expiration: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=position_tags, lazy="raise")
+
+    @property
+    def is_option(self) -> bool:
+        return self.option_type is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.exit_date is None
+
+
+class Tag(IdMixin, TimestampMixin, Base):
+    __tablename__ = "tags"
+    __table_args__ = (CheckConstraint("color ~ '^#[0-9A-Fa-f]{6}$'", name="color_hex"),)
+
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    color: Mapped[str] = mapped_column(String(7), default="#6B7280", nullable=False)
+    kind: Mapped[TagKind] = mapped_column(_enum(TagKind), default=TagKind.REGULAR, nullable=False)
+    description: Mapped[str | None] = mapped_column(String(500))
+
+
+Index("uq_tags_owner_name_lower", Tag.owner_id, func.lower(Tag.name), unique=True)

@@ -1,0 +1,374 @@
+"""Positions: stocks and listed options, long and short, scoped through their portfolio."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.access import visible_to
+from sigmasight.auth.actor import Actor
+from sigmasight.errors import Conflict, Invalid, NotFound
+from sigmasight.pagination import Page, PageRequest, paginate
+from sigmasight.portfolios import occ
+from sigmasight.portfolios import service as portfolios
+from sigmasight.portfolios import tags as tag_service
+from sigmasight.portfolios.models import (
+    OptionType,
+    Portfolio,
+    Position,
+    PositionType,
+    position_tags,
+)
+
+OPTION_MULTIPLIER = 100
+MAX_MULTIPLIER = 10_000
+MAX_ENTRY_AGE = timedelta(days=3653)  # ten years
+MAX_ABS_QUANTITY = Decimal("1e12")
+MAX_PRICE = Decimal("1e9")
+MAX_NOTES_LENGTH = 2000
+
+
+class PositionStatus(StrEnum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    ALL = "ALL"
+
+
+class TagMatch(StrEnum):
+    ANY = "ANY"
+    ALL = "ALL"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFilter:
+    status: PositionStatus = PositionStatus.OPEN
+    types: Sequence[PositionType] = ()
+    symbol: str | None = None
+    tag_ids: Sequence[uuid.UUID] = ()
+    tag_match: TagMatch = TagMatch.ANY
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """What a symbol denotes: a stock, or an option contract on an underlying."""
+
+    symbol: str
+    underlying: str
+    option: occ.OptionContract | None = None
+
+
+@dataclass(slots=True)
+class PositionDraft:
+    symbol: str
+    quantity: Decimal
+    entry_price: Decimal
+    entry_date: date
+    multiplier: int | None = None
+    notes: str | None = None
+    tag_ids: Sequence[uuid.UUID] = field(default_factory=tuple)
+
+
+def parse_instrument(symbol: str, *, field: str = "symbol") -> Instrument:
+    """Read a ticker or an OCC/OSI option symbol."""
+    try:
+        if occ.looks_like_option(symbol):
+            contract = occ.parse_option(symbol)
+            return Instrument(contract.symbol, contract.underlying, contract)
+        ticker = occ.normalise_stock_symbol(symbol)
+    except occ.SymbolError as exc:
+        raise Invalid(str(exc), field=field, code=exc.code) from exc
+    return Instrument(ticker, ticker)
+
+
+def position_type_for(quantity: Decimal, option_type: OptionType | None) -> PositionType:
+    """LONG/SHORT for stock, LC/LP/SC/SP for options, from the sign of the quantity."""
+    long = quantity > 0
+    if option_type is None:
+        return PositionType.LONG if long else PositionType.SHORT
+    if option_type is OptionType.CALL:
+        return PositionType.LC if long else PositionType.SC
+    return PositionType.LP if long else PositionType.SP
+
+
+def check_quantity(quantity: Decimal, *, field: str = "quantity") -> Decimal:
+    """A signed, non-zero, finite quantity (negative is short)."""
+    if not quantity.is_finite() or abs(quantity) >= MAX_ABS_QUANTITY:
+        raise Invalid("Quantity is out of range.", field=field, code="OUT_OF_RANGE")
+    if quantity == 0:
+        raise Invalid(
+            "Quantity must not be zero; use a negative quantity for shorts.",
+            field=field,
+            code="ZERO_QUANTITY",
+        )
+    return quantity
+
+
+def check_price(price: Decimal, *, field: str, allow_zero: bool = False) -> Decimal:
+    """A finite price, positive (or zero where allowed, as for an option that expired worthless)."""
+    if not price.is_finite() or price >= MAX_PRICE:
+        raise Invalid("Price is out of range.", field=field, code="OUT_OF_RANGE")
+    if price < 0 or (price == 0 and not allow_zero):
+        raise Invalid("Price must be positive.", field=field, code="NON_POSITIVE_PRICE")
+    return price
+
+
+def check_entry_date(entry_date: date, *, today: date, field: str = "entryDate") -> date:
+    """Not in the future and not older than ten years."""
+    if entry_date > today:
+        raise Invalid("Entry date is in the future.", field=field, code="FUTURE_DATE")
+    if entry_date < today - MAX_ENTRY_AGE:
+        raise Invalid("Entry date is more than 10 years ago.", field=field, code="DATE_TOO_OLD")
+    return entry_date
+
+
+def to_decimal(value: float | str | Decimal, *, field: str) -> Decimal:
+    """A Decimal from API input, refusing NaN, infinities and junk."""
+    try:
+        result = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise Invalid(f"'{value}' is not a number.", field=field, code="NOT_A_NUMBER") from exc
+    if not result.is_finite():
+        raise Invalid(f"'{value}' is not a finite number.", field=field, code="NOT_A_NUMBER")
+    return result
+
+
+def _check_multiplier(multiplier: int | None, instrument: Instrument) -> int:
+    if multiplier is None:
+        return OPTION_MULTIPLIER if instrument.option else 1
+    if not 1 <= multiplier <= MAX_MULTIPLIER:
+        raise Invalid(
+            f"Multiplier must be between 1 and {MAX_MULTIPLIER}.",
+            field="multiplier",
+            code="OUT_OF_RANGE",
+        )
+    return multiplier
+
+
+def _check_notes(notes: str | None) -> str | None:
+    if notes is not None and len(notes) > MAX_NOTES_LENGTH:
+        raise Invalid(
+            f"Notes must be at most {MAX_NOTES_LENGTH} characters.", field="notes", code="TOO_LONG"
+        )
+    return (notes or "").strip() or None
+
+
+def _visible(actor: Actor) -> Select[Position]:
+    return select(Position).join(Portfolio).where(visible_to(actor, Portfolio.owner_id))
+
+
+async def get(session: AsyncSession, *, actor: Actor, position_id: uuid.UUID) -> Position | None:
+    """The position if it exists and the actor may see its portfolio."""
+    stmt = _visible(actor).where(Position.id == position_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_or_raise(session: AsyncSession, *, actor: Actor, position_id: uuid.UUID) -> Position:
+    """The position, or NotFound when it is missing or not the actor's."""
+    position = await get(session, actor=actor, position_id=position_id)
+    if position is None:
+        raise NotFound("Position not found.", field="positionId")
+    return position
+
+
+def _filtered(stmt: Select[Position], flt: PositionFilter) -> Select[Position]:
+    if flt.status is PositionStatus.OPEN:
+        stmt = stmt.where(Position.exit_date.is_(None))
+    elif flt.status is PositionStatus.CLOSED:
+        stmt = stmt.where(Position.exit_date.is_not(None))
+    if flt.types:
+        stmt = stmt.where(Position.position_type.in_(list(flt.types)))
+    if flt.symbol:
+        symbol = flt.symbol.strip().upper()
+        stmt = stmt.where(or_(Position.symbol == symbol, Position.underlying == symbol))
+    tag_ids = list(dict.fromkeys(flt.tag_ids))
+    if tag_ids:
+        tagged = select(position_tags.c.position_id).where(position_tags.c.tag_id.in_(tag_ids))
+        if flt.tag_match is TagMatch.ALL:
+            tagged = tagged.group_by(position_tags.c.position_id).having(
+                func.count(func.distinct(position_tags.c.tag_id)) == len(tag_ids)
+            )
+        stmt = stmt.where(Position.id.in_(tagged))
+    return stmt
+
+
+async def list_for_portfolio(
+    session: AsyncSession,
+    *,
+    portfolio_id: uuid.UUID,
+    flt: PositionFilter,
+    page: PageRequest,
+) -> Page[Position]:
+    """A page of one portfolio's positions by symbol (the caller has checked access)."""
+    stmt = _filtered(select(Position).where(Position.portfolio_id == portfolio_id), flt)
+    return await paginate(session, stmt, keys=[Position.symbol, Position.id], request=page)
+
+
+async def count_for_portfolio(
+    session: AsyncSession, *, portfolio_id: uuid.UUID, flt: PositionFilter
+) -> int:
+    """How many of a portfolio's positions match the filter."""
+    stmt = _filtered(select(Position).where(Position.portfolio_id == portfolio_id), flt)
+    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+async def _ensure_no_live_duplicate(
+    session: AsyncSession,
+    *,
+    portfolio_id: uuid.UUID,
+    symbol: str,
+    entry_date: date,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    clause = [
+        Position.portfolio_id == portfolio_id,
+        Position.symbol == symbol,
+        Position.entry_date == entry_date,
+        Position.exit_date.is_(None),
+    ]
+    if exclude is not None:
+        clause.append(Position.id != exclude)
+    if await session.scalar(select(exists().where(*clause))):
+        raise Conflict(
+            f"An open {symbol} position entered on {entry_date} already exists; update it instead.",
+            field="symbol",
+            code="DUPLICATE_POSITION",
+        )
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    portfolio_id: uuid.UUID,
+    draft: PositionDraft,
+    today: date,
+) -> Position:
+    """Open a position; options are recognised by their OCC symbol and typed by quantity sign."""
+    portfolio = await portfolios.get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
+    instrument = parse_instrument(draft.symbol)
+    quantity = check_quantity(draft.quantity)
+    entry_price = check_price(draft.entry_price, field="entryPrice")
+    entry_date = check_entry_date(draft.entry_date, today=today)
+    multiplier = _check_multiplier(draft.multiplier, instrument)
+    notes = _check_notes(draft.notes)
+    tags = await tag_service.resolve_owned(
+        session, owner_id=portfolio.owner_id, tag_ids=draft.tag_ids
+    )
+    await _ensure_no_live_duplicate(
+        session, portfolio_id=portfolio.id, symbol=instrument.symbol, entry_date=entry_date
+    )
+    option = instrument.option
+    position = Position(
+        portfolio_id=portfolio.id,
+        symbol=instrument.symbol,
+        underlying=instrument.underlying,
+        position_type=position_type_for(quantity, option.option_type if option else None),
+        quantity=quantity,
+        multiplier=multiplier,
+        entry_price=entry_price,
+        entry_date=entry_date,
+        option_type=option.option_type if option else None,
+        strike=option.strike if option else None,
+        expiration=option.expiration if option else None,
+        notes=notes,
+    )
+    session.add(position)
+    await session.flush()
+    await tag_service.replace_position_tags(session, position=position, tags=tags)
+    return position
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    position_id: uuid.UUID,
+    today: date,
+    quantity: Decimal | None = None,
+    entry_price: Decimal | None = None,
+    entry_date: date | None = None,
+    multiplier: int | None = None,
+    notes: str | None = None,
+) -> Position:
+    """Change a position's size, cost, entry date, multiplier or notes (empty notes clear them)."""
+    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    if quantity is not None:
+        position.quantity = check_quantity(quantity)
+        position.position_type = position_type_for(position.quantity, position.option_type)
+        if position.exit_date is not None:
+            raise Invalid("A closed position cannot be resized.", field="quantity", code="CLOSED")
+    if entry_price is not None:
+        position.entry_price = check_price(entry_price, field="entryPrice")
+    if entry_date is not None:
+        position.entry_date = check_entry_date(entry_date, today=today)
+        if position.exit_date is not None and position.exit_date < position.entry_date:
+            raise Invalid(
+                "Entry date is after the exit date.", field="entryDate", code="DATE_ORDER"
+            )
+        if position.exit_date is None:
+            await _ensure_no_live_duplicate(
+                session,
+                portfolio_id=position.portfolio_id,
+                symbol=position.symbol,
+                entry_date=position.entry_date,
+                exclude=position.id,
+            )
+    if multiplier is not None:
+        position.multiplier = _check_multiplier(multiplier, parse_instrument(position.symbol))
+    if notes is not None:
+        position.notes = _check_notes(notes)
+    await session.flush()
+    await session.refresh(position)
+    return position
+
+
+async def close(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    position_id: uuid.UUID,
+    exit_price: Decimal,
+    exit_date: date,
+    today: date,
+) -> Position:
+    """Record a position's exit; a price of zero is allowed (an option that expired worthless)."""
+    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    if position.exit_date is not None:
+        raise Conflict("Position is already closed.", field="positionId", code="ALREADY_CLOSED")
+    if exit_date > today:
+        raise Invalid("Exit date is in the future.", field="exitDate", code="FUTURE_DATE")
+    if exit_date < position.entry_date:
+        raise Invalid("Exit date is before the entry date.", field="exitDate", code="DATE_ORDER")
+    position.exit_price = check_price(exit_price, field="exitPrice", allow_zero=True)
+    position.exit_date = exit_date
+    await session.flush()
+    await session.refresh(position)
+    return position
+
+
+async def delete(session: AsyncSession, *, actor: Actor, position_id: uuid.UUID) -> None:
+    """Delete a position outright (close it instead to keep its history)."""
+    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    await session.delete(position)
+    await session.flush()
+
+
+async def set_tags(
+    session: AsyncSession, *, actor: Actor, position_id: uuid.UUID, tag_ids: Sequence[uuid.UUID]
+) -> Position:
+    """Replace a position's tags with the given ones (the portfolio owner's tags, at most 20)."""
+    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    owner_id = await session.scalar(
+        select(Portfolio.owner_id).where(Portfolio.id == position.portfolio_id)
+    )
+    assert owner_id is not None  # a position always has a portfolio
+    tags = await tag_service.resolve_owned(session, owner_id=owner_id, tag_ids=tag_ids)
+    await tag_service.replace_position_tags(session, position=position, tags=tags)
+    return position

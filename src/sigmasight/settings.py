@@ -1,0 +1,88 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105
+DEVELOPMENT_DEMO_PASSWORD = "sigmasight-demo"  # noqa: S105
+_PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", DEVELOPMENT_SECRET})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Path(".sigmasight")
+
+    secret_key: str = DEVELOPMENT_SECRET
+    access_token_minutes: int = Field(default=30, ge=15, le=60)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
+
+    graphiql: bool | None = None
+    allow_get_queries: bool | None = None
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+
+    demo_password: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        """Accept the `postgres://` URLs hosting platforms hand out and make them asyncpg URLs."""
+        if not value:
+            return None
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+            if value.startswith(prefix):
+                return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError("SECRET_KEY must be set to a random value of 32+ characters")
+            if not self.database_url or not self.redis_url:
+                raise ValueError("DATABASE_URL and REDIS_URL are required in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is not Environment.PRODUCTION
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.is_development if self.graphiql is None else self.graphiql
+
+    @property
+    def get_queries_enabled(self) -> bool:
+        return self.is_development if self.allow_get_queries is None else self.allow_get_queries
+
+    @property
+    def effective_demo_password(self) -> str | None:
+        """The demo users' password: configured, or a documented default outside production."""
+        if self.demo_password:
+            return self.demo_password
+        return DEVELOPMENT_DEMO_PASSWORD if self.is_development else None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""arq worker: the cron table and background jobs."""

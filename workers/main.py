@@ -1,0 +1,54 @@
+"""arq worker settings: `sigmasight worker` runs these; `sigmasight dev` runs them in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from sigmasight import clock
+from sigmasight.auth import service as auth_service
+from sigmasight.db import create_engine, create_session_factory, transaction
+from sigmasight.settings import Settings, get_settings
+
+JobContext = dict[str, Any]
+
+
+async def purge_expired_refresh_tokens(ctx: JobContext) -> int:
+    """Delete refresh tokens that have expired; returns how many."""
+    async with transaction(ctx["session_factory"]) as session:
+        return await auth_service.purge_expired_refresh_tokens(session, now=clock.now())
+
+
+async def startup(ctx: JobContext) -> None:
+    settings: Settings = ctx.get("settings") or get_settings()
+    assert settings.database_url is not None
+    ctx["engine"] = create_engine(settings.database_url, pool_size=5)
+    ctx["session_factory"] = create_session_factory(ctx["engine"])
+
+
+async def shutdown(ctx: JobContext) -> None:
+    await ctx["engine"].dispose()
+
+
+def worker_settings(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for `arq.Worker` bound to these settings."""
+    assert settings.redis_url is not None
+    return {
+        "functions": [purge_expired_refresh_tokens],
+        "cron_jobs": [
+            cron(purge_expired_refresh_tokens, hour={3}, minute={15}, run_at_startup=False)
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "ctx": {"settings": settings},
+        "timezone": _new_york(),
+    }
+
+
+def _new_york() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("America/New_York")
