@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth import service as auth_service
 from sigmasight.auth.service import TokenPair
+from sigmasight.graphql.arguments import Input, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import AuthenticationError, ConflictError, ValidationError
 from sigmasight.graphql.types import UserNode
@@ -56,15 +57,24 @@ class LogoutSuccess:
 
 
 RegisterResult = Annotated[
-    RegisterSuccess | ValidationError | ConflictError, strawberry.union("RegisterResult")
+    RegisterSuccess | ValidationError | ConflictError,
+    result_union("RegisterResult"),
 ]
 LoginResult = Annotated[
-    LoginSuccess | AuthenticationError | ValidationError, strawberry.union("LoginResult")
+    LoginSuccess | AuthenticationError | ValidationError,
+    result_union("LoginResult"),
 ]
 RefreshTokenResult = Annotated[
-    RefreshTokenSuccess | AuthenticationError, strawberry.union("RefreshTokenResult")
+    RefreshTokenSuccess | AuthenticationError,
+    strawberry.union(
+        "RefreshTokenResult",
+        description="Outcome of `refreshToken`: the success type or a user error.",
+    ),
 ]
-LogoutResult = Annotated[LogoutSuccess | AuthenticationError, strawberry.union("LogoutResult")]
+LogoutResult = Annotated[
+    LogoutSuccess | AuthenticationError,
+    result_union("LogoutResult"),
+]
 
 
 def _tokens(pair: TokenPair) -> AuthTokens:
@@ -85,6 +95,9 @@ class RegisterInput:
     )
 
 
+RefreshTokenArgument = strawberry.argument(description="The refresh token from your last sign-in.")
+
+
 @strawberry.type
 class AuthQuery:
     @strawberry.field(description="The signed-in user.")
@@ -98,7 +111,7 @@ class AuthQuery:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(description="Create an account and sign in.")
-    async def register(self, info: Info, input: RegisterInput) -> RegisterResult:
+    async def register(self, info: Info, input: Annotated[RegisterInput, Input]) -> RegisterResult:
         ctx = info.context
 
         async def work(session: AsyncSession) -> RegisterSuccess:
@@ -115,7 +128,12 @@ class AuthMutation:
         return await ctx.mutate(work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Sign in with email and password.")
-    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+    async def login(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Account email, any case.")],
+        password: Annotated[str, strawberry.argument(description="Account password.")],
+    ) -> LoginResult:
         ctx = info.context
 
         async def work(session: AsyncSession) -> LoginSuccess:
@@ -130,7 +148,9 @@ class AuthMutation:
         description="Exchange a refresh token for a new pair. Each refresh token works once; "
         "presenting a spent one revokes the whole session."
     )
-    async def refresh_token(self, info: Info, refresh_token: str) -> RefreshTokenResult:
+    async def refresh_token(
+        self, info: Info, refresh_token: Annotated[str, RefreshTokenArgument]
+    ) -> RefreshTokenResult:
         ctx = info.context
 
         async def work(session: AsyncSession) -> RefreshTokenSuccess:
@@ -142,7 +162,9 @@ class AuthMutation:
         return await ctx.mutate(work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Sign out: revoke the refresh token and its session.")
-    async def logout(self, info: Info, refresh_token: str) -> LogoutResult:
+    async def logout(
+        self, info: Info, refresh_token: Annotated[str, RefreshTokenArgument]
+    ) -> LogoutResult:
         ctx = info.context
 
         async def work(session: AsyncSession) -> LogoutSuccess:

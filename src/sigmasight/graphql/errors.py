@@ -57,4 +57,5 @@ def to_user_error(error: DomainError) -> UserErrorType:
 def is_internal(error: GraphQLError) -> bool:
     """True for errors whose text could leak internals; those are masked outside development."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError)
+    # GraphQL's own errors (parse, validation, variable coercion) describe the request, not us.
+    return original is not None and not isinstance(original, DomainError | GraphQLError)

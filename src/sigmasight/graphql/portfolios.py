@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.graphql.arguments import After, Before, First, Input, Last, id_argument
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
@@ -33,14 +34,24 @@ class DeletePortfolioSuccess:
 
 CreatePortfolioResult = Annotated[
     CreatePortfolioSuccess | ValidationError | ConflictError,
-    strawberry.union("CreatePortfolioResult"),
+    strawberry.union(
+        "CreatePortfolioResult",
+        description="Outcome of `createPortfolio`: the success type or a user error.",
+    ),
 ]
 UpdatePortfolioResult = Annotated[
     UpdatePortfolioSuccess | ValidationError | NotFoundError | ConflictError,
-    strawberry.union("UpdatePortfolioResult"),
+    strawberry.union(
+        "UpdatePortfolioResult",
+        description="Outcome of `updatePortfolio`: the success type or a user error.",
+    ),
 ]
 DeletePortfolioResult = Annotated[
-    DeletePortfolioSuccess | NotFoundError, strawberry.union("DeletePortfolioResult")
+    DeletePortfolioSuccess | NotFoundError,
+    strawberry.union(
+        "DeletePortfolioResult",
+        description="Outcome of `deletePortfolio`: the success type or a user error.",
+    ),
 ]
 
 
@@ -66,7 +77,9 @@ class PortfolioQuery:
     @strawberry.field(
         description="One of your portfolios by id; null when it does not exist or is not yours."
     )
-    async def portfolio(self, info: Info, id: strawberry.ID) -> PortfolioNode | None:
+    async def portfolio(
+        self, info: Info, id: Annotated[strawberry.ID, id_argument("portfolio")]
+    ) -> PortfolioNode | None:
         actor = info.context.require_actor()
         portfolio_id = parse_id(id, "Portfolio")
         if portfolio_id is None:
@@ -79,10 +92,10 @@ class PortfolioQuery:
     async def portfolios(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[PortfolioNode]:
         ctx = info.context
         actor = ctx.require_actor()
@@ -102,7 +115,7 @@ class PortfolioQuery:
 class PortfolioMutation:
     @strawberry.mutation(description="Create a portfolio.")
     async def create_portfolio(
-        self, info: Info, input: CreatePortfolioInput
+        self, info: Info, input: Annotated[CreatePortfolioInput, Input]
     ) -> CreatePortfolioResult:
         ctx = info.context
         actor = ctx.require_actor()
@@ -117,7 +130,7 @@ class PortfolioMutation:
 
     @strawberry.mutation(description="Rename or re-describe a portfolio.")
     async def update_portfolio(
-        self, info: Info, input: UpdatePortfolioInput
+        self, info: Info, input: Annotated[UpdatePortfolioInput, Input]
     ) -> UpdatePortfolioResult:
         ctx = info.context
         actor = ctx.require_actor()
@@ -137,7 +150,9 @@ class PortfolioMutation:
     @strawberry.mutation(
         description="Delete a portfolio and all its positions. This cannot be undone."
     )
-    async def delete_portfolio(self, info: Info, id: strawberry.ID) -> DeletePortfolioResult:
+    async def delete_portfolio(
+        self, info: Info, id: Annotated[strawberry.ID, id_argument("portfolio to delete")]
+    ) -> DeletePortfolioResult:
         ctx = info.context
         actor = ctx.require_actor()
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.graphql.arguments import Input, id_argument
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
@@ -42,19 +43,40 @@ class SetPositionTagsSuccess:
 
 
 _Errors = ValidationError | NotFoundError | ConflictError
-AddPositionResult = Annotated[AddPositionSuccess | _Errors, strawberry.union("AddPositionResult")]
+AddPositionResult = Annotated[
+    AddPositionSuccess | _Errors,
+    strawberry.union(
+        "AddPositionResult",
+        description="Outcome of `addPosition`: the success type or a user error.",
+    ),
+]
 UpdatePositionResult = Annotated[
-    UpdatePositionSuccess | _Errors, strawberry.union("UpdatePositionResult")
+    UpdatePositionSuccess | _Errors,
+    strawberry.union(
+        "UpdatePositionResult",
+        description="Outcome of `updatePosition`: the success type or a user error.",
+    ),
 ]
 ClosePositionResult = Annotated[
-    ClosePositionSuccess | _Errors, strawberry.union("ClosePositionResult")
+    ClosePositionSuccess | _Errors,
+    strawberry.union(
+        "ClosePositionResult",
+        description="Outcome of `closePosition`: the success type or a user error.",
+    ),
 ]
 DeletePositionResult = Annotated[
-    DeletePositionSuccess | NotFoundError, strawberry.union("DeletePositionResult")
+    DeletePositionSuccess | NotFoundError,
+    strawberry.union(
+        "DeletePositionResult",
+        description="Outcome of `deletePosition`: the success type or a user error.",
+    ),
 ]
 SetPositionTagsResult = Annotated[
     SetPositionTagsSuccess | ValidationError | NotFoundError,
-    strawberry.union("SetPositionTagsResult"),
+    strawberry.union(
+        "SetPositionTagsResult",
+        description="Outcome of `setPositionTags`: the success type or a user error.",
+    ),
 ]
 
 
@@ -119,7 +141,9 @@ class PositionQuery:
     @strawberry.field(
         description="One of your positions by id; null when it does not exist or is not yours."
     )
-    async def position(self, info: Info, id: strawberry.ID) -> PositionNode | None:
+    async def position(
+        self, info: Info, id: Annotated[strawberry.ID, id_argument("position")]
+    ) -> PositionNode | None:
         actor = info.context.require_actor()
         position_id = parse_id(id, "Position")
         if position_id is None:
@@ -134,7 +158,9 @@ class PositionQuery:
 @strawberry.type
 class PositionMutation:
     @strawberry.mutation(description="Open a position in one of your portfolios.")
-    async def add_position(self, info: Info, input: AddPositionInput) -> AddPositionResult:
+    async def add_position(
+        self, info: Info, input: Annotated[AddPositionInput, Input]
+    ) -> AddPositionResult:
         ctx = info.context
         actor = ctx.require_actor()
         today = ctx.now.date()
@@ -163,7 +189,9 @@ class PositionMutation:
     @strawberry.mutation(
         description="Change a position's quantity, entry price, entry date, multiplier or notes."
     )
-    async def update_position(self, info: Info, input: UpdatePositionInput) -> UpdatePositionResult:
+    async def update_position(
+        self, info: Info, input: Annotated[UpdatePositionInput, Input]
+    ) -> UpdatePositionResult:
         ctx = info.context
         actor = ctx.require_actor()
         today = ctx.now.date()
@@ -191,7 +219,9 @@ class PositionMutation:
     @strawberry.mutation(
         description="Close a position at an exit price and date; it stays as history."
     )
-    async def close_position(self, info: Info, input: ClosePositionInput) -> ClosePositionResult:
+    async def close_position(
+        self, info: Info, input: Annotated[ClosePositionInput, Input]
+    ) -> ClosePositionResult:
         ctx = info.context
         actor = ctx.require_actor()
         today = ctx.now.date()
@@ -212,7 +242,9 @@ class PositionMutation:
     @strawberry.mutation(
         description="Delete a position outright (use closePosition to keep its history)."
     )
-    async def delete_position(self, info: Info, id: strawberry.ID) -> DeletePositionResult:
+    async def delete_position(
+        self, info: Info, id: Annotated[strawberry.ID, id_argument("position to delete")]
+    ) -> DeletePositionResult:
         ctx = info.context
         actor = ctx.require_actor()
 
@@ -227,7 +259,12 @@ class PositionMutation:
         description="Replace a position's tags with exactly these (at most 20; empty clears)."
     )
     async def set_position_tags(
-        self, info: Info, position_id: strawberry.ID, tag_ids: list[strawberry.ID]
+        self,
+        info: Info,
+        position_id: Annotated[strawberry.ID, id_argument("position")],
+        tag_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Ids of your tags; [] clears.")
+        ],
     ) -> SetPositionTagsResult:
         ctx = info.context
         actor = ctx.require_actor()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated
+
 import strawberry
 from strawberry.extensions import (
     MaskErrors,
@@ -12,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from sigmasight.auth import service as auth_service
+from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import is_internal
@@ -31,7 +36,9 @@ class NodeQuery:
     @strawberry.field(
         description="Any object by global id; null when it does not exist or is not yours."
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, id_argument("object")]
+    ) -> Node | None:
         ctx = info.context
         actor = ctx.require_actor()
         decoded = from_global_id(id)
@@ -70,16 +77,17 @@ class Mutation(AuthMutation, PortfolioMutation, PositionMutation, TagMutation):
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The GraphQL schema; with settings, also depth/alias/token limits and, outside development,
     masking of internal errors."""
-    extensions: list[SchemaExtension] = []
+    # Factories, so that each request gets fresh extension instances.
+    extensions: list[Callable[[], SchemaExtension]] = []
     if settings is not None:
         extensions += [
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            MaxTokensLimiter(max_token_count=settings.max_tokens),
+            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         ]
         if settings.environment is not Environment.DEVELOPMENT:
             extensions.append(
-                MaskErrors(should_mask_error=is_internal, error_message="Internal error.")
+                partial(MaskErrors, should_mask_error=is_internal, error_message="Internal error.")
             )
     return strawberry.Schema(
         query=Query,

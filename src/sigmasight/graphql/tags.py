@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.graphql.arguments import Input, id_argument, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import require_id, to_global_id
@@ -31,13 +32,17 @@ class DeleteTagSuccess:
 
 
 CreateTagResult = Annotated[
-    CreateTagSuccess | ValidationError | ConflictError, strawberry.union("CreateTagResult")
+    CreateTagSuccess | ValidationError | ConflictError,
+    result_union("CreateTagResult"),
 ]
 UpdateTagResult = Annotated[
     UpdateTagSuccess | ValidationError | NotFoundError | ConflictError,
-    strawberry.union("UpdateTagResult"),
+    result_union("UpdateTagResult"),
 ]
-DeleteTagResult = Annotated[DeleteTagSuccess | NotFoundError, strawberry.union("DeleteTagResult")]
+DeleteTagResult = Annotated[
+    DeleteTagSuccess | NotFoundError,
+    result_union("DeleteTagResult"),
+]
 
 
 @strawberry.input(description="A new tag.")
@@ -66,7 +71,9 @@ class UpdateTagInput:
 @strawberry.type
 class TagMutation:
     @strawberry.mutation(description="Create a tag (at most 100 per user).")
-    async def create_tag(self, info: Info, input: CreateTagInput) -> CreateTagResult:
+    async def create_tag(
+        self, info: Info, input: Annotated[CreateTagInput, Input]
+    ) -> CreateTagResult:
         ctx = info.context
         actor = ctx.require_actor()
 
@@ -84,7 +91,9 @@ class TagMutation:
         return await ctx.mutate(work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Rename, recolour or re-kind a tag.")
-    async def update_tag(self, info: Info, input: UpdateTagInput) -> UpdateTagResult:
+    async def update_tag(
+        self, info: Info, input: Annotated[UpdateTagInput, Input]
+    ) -> UpdateTagResult:
         ctx = info.context
         actor = ctx.require_actor()
 
@@ -103,7 +112,9 @@ class TagMutation:
         return await ctx.mutate(work)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Delete a tag; positions carrying it lose it.")
-    async def delete_tag(self, info: Info, id: strawberry.ID) -> DeleteTagResult:
+    async def delete_tag(
+        self, info: Info, id: Annotated[strawberry.ID, id_argument("tag to delete")]
+    ) -> DeleteTagResult:
         ctx = info.context
         actor = ctx.require_actor()
 

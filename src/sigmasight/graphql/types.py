@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from sigmasight.auth.models import User
+from sigmasight.graphql.arguments import After, Before, First, Last
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.ids import parse_id, to_global_id
 from sigmasight.graphql.relay import Connection, to_connection
@@ -224,11 +226,14 @@ class PortfolioNode(Node):
     async def positions(
         self,
         info: Info,
-        filter: PositionFilterInput | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: Annotated[
+            PositionFilterInput | None,
+            strawberry.argument(description="Which positions; open ones when omitted."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[PositionNode]:
         flt_in = filter or PositionFilterInput()
         # An id that names no tag of the caller's matches no position, like any unused tag would.

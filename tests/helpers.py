@@ -1,0 +1,44 @@
+"""Small builders the tests share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.conftest import SignedIn
+from tests.documents import ADD_POSITION, CREATE_PORTFOLIO, CREATE_TAG
+
+
+def days_ago(days: int) -> str:
+    return (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
+
+
+def occ_symbol(underlying: str, days_ahead: int, cp: str, strike: float) -> str:
+    """A live OCC symbol expiring `days_ahead` days from today."""
+    expiry = datetime.now(UTC).date() + timedelta(days=days_ahead)
+    return f"{underlying}{expiry:%y%m%d}{cp}{round(strike * 1000):08d}"
+
+
+async def create_portfolio(user: SignedIn, name: str = "Core") -> str:
+    result = (await user.api.gql(CREATE_PORTFOLIO, {"name": name}))["createPortfolio"]
+    assert result["__typename"] == "CreatePortfolioSuccess", result
+    return str(result["portfolio"]["id"])
+
+
+async def add_position(user: SignedIn, portfolio_id: str, **fields: Any) -> dict[str, Any]:
+    payload = {
+        "portfolioId": portfolio_id,
+        "symbol": "AAPL",
+        "quantity": 100,
+        "entryPrice": 150.25,
+        "entryDate": days_ago(30),
+        **fields,
+    }
+    result: dict[str, Any] = (await user.api.gql(ADD_POSITION, {"input": payload}))["addPosition"]
+    return result
+
+
+async def create_tag(user: SignedIn, name: str, **fields: Any) -> str:
+    result = (await user.api.gql(CREATE_TAG, {"input": {"name": name, **fields}}))["createTag"]
+    assert result["__typename"] == "CreateTagSuccess", result
+    return str(result["tag"]["id"])
