@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from arq import cron
 from arq.connections import RedisSettings
@@ -13,6 +14,8 @@ from sigmasight.db import create_engine, create_session_factory, transaction
 from sigmasight.settings import Settings, get_settings
 
 JobContext = dict[str, Any]
+# Cron times are New York times, the market's clock.
+MARKET_TIMEZONE = ZoneInfo("America/New_York")
 
 
 async def purge_expired_refresh_tokens(ctx: JobContext) -> int:
@@ -44,11 +47,5 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "ctx": {"settings": settings},
-        "timezone": _new_york(),
+        "timezone": MARKET_TIMEZONE,
     }
-
-
-def _new_york() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("America/New_York")

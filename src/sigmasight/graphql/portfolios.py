@@ -108,7 +108,7 @@ class PortfolioQuery:
             async with ctx.session() as session:
                 return await portfolio_service.count_for_actor(session, actor=actor)
 
-        return to_connection(page, PortfolioNode.from_model, count)  # type: ignore[arg-type]
+        return to_connection(page, PortfolioNode.from_model, count)
 
 
 @strawberry.type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated
 
@@ -132,7 +133,7 @@ class ClosePositionInput:
     )
 
 
-def _tag_ids(values: list[strawberry.ID] | None) -> list:  # type: ignore[type-arg]
+def _tag_ids(values: list[strawberry.ID] | None) -> list[uuid.UUID]:
     return [require_id(v, "Tag", field="tagIds") for v in values or []]
 
 

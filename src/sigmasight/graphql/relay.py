@@ -10,6 +10,7 @@ import strawberry
 from sigmasight.pagination import Page
 
 NodeT = TypeVar("NodeT")
+ItemT = TypeVar("ItemT")
 
 
 @strawberry.type(description="Where a page sits in its list.")
@@ -38,8 +39,8 @@ class Connection(Generic[NodeT]):
 
 
 def to_connection(
-    page: Page[object],
-    convert: Callable[[object], NodeT],
+    page: Page[ItemT],
+    convert: Callable[[ItemT], NodeT],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
     """A connection from a page of models, converting each with `convert`."""

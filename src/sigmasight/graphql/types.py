@@ -261,7 +261,7 @@ class PortfolioNode(Node):
                 )
 
         today = ctx.now.date()
-        return to_connection(page, lambda p: PositionNode.from_model(p, today=today), count)  # type: ignore[arg-type]
+        return to_connection(page, lambda p: PositionNode.from_model(p, today=today), count)
 
     @strawberry.field(
         description="Tags used by at least one of this portfolio's positions, by name."

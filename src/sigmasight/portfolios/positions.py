@@ -300,10 +300,10 @@ async def update(
     """Change a position's size, cost, entry date, multiplier or notes (empty notes clear them)."""
     position = await get_or_raise(session, actor=actor, position_id=position_id)
     if quantity is not None:
-        position.quantity = check_quantity(quantity)
-        position.position_type = position_type_for(position.quantity, position.option_type)
         if position.exit_date is not None:
             raise Invalid("A closed position cannot be resized.", field="quantity", code="CLOSED")
+        position.quantity = check_quantity(quantity)
+        position.position_type = position_type_for(position.quantity, position.option_type)
     if entry_price is not None:
         position.entry_price = check_price(entry_price, field="entryPrice")
     if entry_date is not None:
