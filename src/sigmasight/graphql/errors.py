@@ -6,6 +6,8 @@ import strawberry
 from graphql import GraphQLError
 
 from sigmasight.errors import Conflict, DomainError, NotFound, Unauthenticated
+from sigmasight.graphql.import_report import ImportReport, ImportRowError, to_report
+from sigmasight.portfolios.imports import ImportRejected
 
 
 @strawberry.interface(description="A problem with the request that the user can fix.")
@@ -37,12 +39,33 @@ class AuthenticationError(UserError):
     pass
 
 
-UserErrorType = ValidationError | NotFoundError | ConflictError | AuthenticationError
+@strawberry.type(
+    description="The CSV has errors and nothing was imported; every bad row is listed."
+)
+class ImportRejectedError(UserError):
+    row_errors: list[ImportRowError] = strawberry.field(
+        description="Each problem, by row and column."
+    )
+    report: ImportReport = strawberry.field(description="What the import would have done.")
+
+
+UserErrorType = (
+    ValidationError | NotFoundError | ConflictError | AuthenticationError | ImportRejectedError
+)
 
 
 def to_user_error(error: DomainError) -> UserErrorType:
     """The GraphQL user error for a domain error."""
-    kind: type[UserErrorType]
+    if isinstance(error, ImportRejected):
+        report = to_report(error.report)
+        return ImportRejectedError(
+            field=error.field,
+            code=error.code,
+            message=error.message,
+            row_errors=report.errors,
+            report=report,
+        )
+    kind: type[ValidationError | NotFoundError | ConflictError | AuthenticationError]
     if isinstance(error, NotFound):
         kind = NotFoundError
     elif isinstance(error, Conflict):

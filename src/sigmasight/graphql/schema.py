@@ -21,6 +21,7 @@ from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.ids import from_global_id
+from sigmasight.graphql.imports import ImportMutation
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
 from sigmasight.graphql.tags import TagMutation
@@ -70,7 +71,7 @@ class Query(AuthQuery, PortfolioQuery, PositionQuery, NodeQuery):
     description="Change the book. Every mutation answers with a result union: a success "
     "type or a user error (`UserError`: field, code, message)."
 )
-class Mutation(AuthMutation, PortfolioMutation, PositionMutation, TagMutation):
+class Mutation(AuthMutation, PortfolioMutation, PositionMutation, TagMutation, ImportMutation):
     pass
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,6 +160,32 @@ def _check_notes(notes: str | None) -> str | None:
     return (notes or "").strip() or None
 
 
+def position_values(
+    *,
+    portfolio_id: uuid.UUID,
+    instrument: Instrument,
+    quantity: Decimal,
+    entry_price: Decimal,
+    entry_date: date,
+    multiplier: int | None = None,
+) -> dict[str, Any]:
+    """Column values of a new position from checked inputs (type and option terms derived)."""
+    option = instrument.option
+    return {
+        "portfolio_id": portfolio_id,
+        "symbol": instrument.symbol,
+        "underlying": instrument.underlying,
+        "position_type": position_type_for(quantity, option.option_type if option else None),
+        "quantity": quantity,
+        "multiplier": _check_multiplier(multiplier, instrument),
+        "entry_price": entry_price,
+        "entry_date": entry_date,
+        "option_type": option.option_type if option else None,
+        "strike": option.strike if option else None,
+        "expiration": option.expiration if option else None,
+    }
+
+
 def _visible(actor: Actor) -> Select[Position]:
     return select(Position).join(Portfolio).where(visible_to(actor, Portfolio.owner_id))
 
@@ -256,7 +283,7 @@ async def create(
     quantity = check_quantity(draft.quantity)
     entry_price = check_price(draft.entry_price, field="entryPrice")
     entry_date = check_entry_date(draft.entry_date, today=today)
-    multiplier = _check_multiplier(draft.multiplier, instrument)
+    _check_multiplier(draft.multiplier, instrument)  # refuse bad input before any query
     notes = _check_notes(draft.notes)
     tags = await tag_service.resolve_owned(
         session, owner_id=portfolio.owner_id, tag_ids=draft.tag_ids
@@ -264,19 +291,15 @@ async def create(
     await _ensure_no_live_duplicate(
         session, portfolio_id=portfolio.id, symbol=instrument.symbol, entry_date=entry_date
     )
-    option = instrument.option
     position = Position(
-        portfolio_id=portfolio.id,
-        symbol=instrument.symbol,
-        underlying=instrument.underlying,
-        position_type=position_type_for(quantity, option.option_type if option else None),
-        quantity=quantity,
-        multiplier=multiplier,
-        entry_price=entry_price,
-        entry_date=entry_date,
-        option_type=option.option_type if option else None,
-        strike=option.strike if option else None,
-        expiration=option.expiration if option else None,
+        **position_values(
+            portfolio_id=portfolio.id,
+            instrument=instrument,
+            quantity=quantity,
+            entry_price=entry_price,
+            entry_date=entry_date,
+            multiplier=draft.multiplier,
+        ),
         notes=notes,
     )
     session.add(position)
