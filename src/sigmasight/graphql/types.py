@@ -15,10 +15,13 @@ from sigmasight.graphql.context import Info
 from sigmasight.graphql.ids import parse_id, to_global_id
 from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.pagination import PageRequest
+from sigmasight.portfolios import groups as group_service
 from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios import tags as tag_service
+from sigmasight.portfolios.groups import GroupBy
 from sigmasight.portfolios.models import OptionType, Portfolio, Position, PositionType, Tag, TagKind
 from sigmasight.portfolios.positions import PositionFilter, PositionStatus, TagMatch
+from sigmasight.portfolios.strategies import StrategyKind
 
 PositionTypeEnum = strawberry.enum(
     PositionType,
@@ -31,6 +34,12 @@ TagKindEnum = strawberry.enum(
 )
 PositionStatusEnum = strawberry.enum(
     PositionStatus, description="Which positions to list: OPEN (no exit), CLOSED, or ALL."
+)
+GroupByEnum = strawberry.enum(
+    GroupBy, description="How to group positions: TYPE, STRATEGY, TAG, SECTOR or UNDERLYING."
+)
+StrategyKindEnum = strawberry.enum(
+    StrategyKind, name="StrategyKind", description="A recognised multi-leg or pair strategy."
 )
 TagMatchEnum = strawberry.enum(
     TagMatch, description="ANY: positions with at least one of the tags; ALL: with every tag."
@@ -144,7 +153,7 @@ class PositionNode(Node):
         description="Cost in dollars: quantity x entry price x multiplier (negative for shorts)."
     )
     def cost_basis(self) -> float:
-        return self.quantity * self.entry_price * self.multiplier
+        return _cost_basis(self)
 
     @strawberry.field(description="True while the position has no exit.")
     def is_open(self) -> bool:
@@ -209,6 +218,40 @@ class PositionFilterInput:
     )
 
 
+def _cost_basis(position: PositionNode) -> float:
+    return position.quantity * position.entry_price * position.multiplier
+
+
+@strawberry.type(description="Open positions that belong together: by type, strategy, tag, ...")
+class PositionGroup:
+    key: str = strawberry.field(
+        description="Stable key within the grouping (a position type, tag id, strategy id, ...)."
+    )
+    label: str = strawberry.field(description="Display name, e.g. `TSLA call spread`.")
+    strategy: StrategyKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="The detected strategy, for STRATEGY groups found by shape; else null."
+    )
+    positions: list[PositionNode] = strawberry.field(description="The group's open positions.")
+
+    @strawberry.field(description="How many positions the group holds.")
+    def position_count(self) -> int:
+        return len(self.positions)
+
+    @strawberry.field(description="Positions with a positive quantity.")
+    def long_count(self) -> int:
+        return sum(1 for p in self.positions if p.quantity > 0)
+
+    @strawberry.field(description="Positions with a negative quantity.")
+    def short_count(self) -> int:
+        return sum(1 for p in self.positions if p.quantity < 0)
+
+    @strawberry.field(
+        description="Summed cost in dollars: quantity x entry price x multiplier (shorts negative)."
+    )
+    def cost_basis(self) -> float:
+        return sum(_cost_basis(p) for p in self.positions)
+
+
 @strawberry.type(name="Portfolio", description="A book of positions owned by one user.")
 class PortfolioNode(Node):
     name: str = strawberry.field(description="1-100 characters, unique per owner ignoring case.")
@@ -262,6 +305,34 @@ class PortfolioNode(Node):
 
         today = ctx.now.date()
         return to_connection(page, lambda p: PositionNode.from_model(p, today=today), count)
+
+    @strawberry.field(
+        description="Open positions in groups. By TAG a position appears under each of its tags "
+        "(plus `Untagged`); the other groupings are partitions. STRATEGY lists STRATEGY-kind tags, "
+        "then detected covered calls, protective puts, collars, vertical spreads, straddles, "
+        "strangles and pairs (a long and a short stock sharing a tag), then the rest. SECTOR is "
+        "`UNCLASSIFIED` until sector data is loaded."
+    )
+    async def position_groups(
+        self,
+        info: Info,
+        by: Annotated[GroupByEnum, strawberry.argument(description="How to group.")],  # type: ignore[valid-type]
+    ) -> list[PositionGroup]:
+        ctx = info.context
+        async with ctx.session() as session:
+            groups = await group_service.group_positions(
+                session, portfolio_id=self.portfolio_id, by=by
+            )
+        today = ctx.now.date()
+        return [
+            PositionGroup(
+                key=g.key,
+                label=g.label,
+                strategy=g.strategy,
+                positions=[PositionNode.from_model(p, today=today) for p in g.positions],
+            )
+            for g in groups
+        ]
 
     @strawberry.field(
         description="Tags used by at least one of this portfolio's positions, by name."

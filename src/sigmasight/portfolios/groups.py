@@ -1,0 +1,125 @@
+"""Grouping a portfolio's open positions by type, strategy, tag, sector or underlying."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.portfolios import tags as tag_service
+from sigmasight.portfolios.models import Position, Tag, TagKind
+from sigmasight.portfolios.strategies import Leg, StrategyKind, detect_strategies
+
+UNCLASSIFIED_SECTOR = "UNCLASSIFIED"
+
+
+class GroupBy(StrEnum):
+    TYPE = "TYPE"
+    STRATEGY = "STRATEGY"
+    TAG = "TAG"
+    SECTOR = "SECTOR"
+    UNDERLYING = "UNDERLYING"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionGroup:
+    key: str
+    label: str
+    positions: list[Position]
+    strategy: StrategyKind | None = None
+
+
+def _by_attribute(
+    positions: Iterable[Position], attribute: Callable[[Position], str]
+) -> list[PositionGroup]:
+    groups: dict[str, list[Position]] = {}
+    for position in positions:
+        groups.setdefault(attribute(position), []).append(position)
+    return [PositionGroup(key, key, members) for key, members in sorted(groups.items())]
+
+
+def _by_tag(positions: list[Position], tags: dict[uuid.UUID, list[Tag]]) -> list[PositionGroup]:
+    groups: dict[uuid.UUID, tuple[Tag, list[Position]]] = {}
+    untagged: list[Position] = []
+    for position in positions:
+        for tag in tags[position.id]:
+            groups.setdefault(tag.id, (tag, []))[1].append(position)
+        if not tags[position.id]:
+            untagged.append(position)
+    result = [
+        PositionGroup(str(tag.id), tag.name, members)
+        for tag, members in sorted(groups.values(), key=lambda g: g[0].name.lower())
+    ]
+    if untagged:
+        result.append(PositionGroup("UNTAGGED", "Untagged", untagged))
+    return result
+
+
+def _by_strategy(
+    positions: list[Position], tags: dict[uuid.UUID, list[Tag]]
+) -> list[PositionGroup]:
+    """STRATEGY tags first (the user's own grouping), then detected shapes among the rest."""
+    result: list[PositionGroup] = []
+    claimed: set[uuid.UUID] = set()
+    strategy_tags = [g for g in _by_tag(positions, tags) if g.key != "UNTAGGED"]
+    kinds = {t.id: t.kind for ts in tags.values() for t in ts}
+    for group in strategy_tags:
+        if kinds[uuid.UUID(group.key)] is TagKind.STRATEGY:
+            members = [p for p in group.positions if p.id not in claimed]
+            claimed.update(p.id for p in members)
+            if members:
+                result.append(PositionGroup(group.key, group.label, members))
+    free = [p for p in positions if p.id not in claimed]
+    legs = [
+        Leg(
+            id=p.id,
+            underlying=p.underlying,
+            quantity=p.quantity,
+            multiplier=p.multiplier,
+            option_type=p.option_type,
+            strike=p.strike,
+            expiration=p.expiration,
+            tags=frozenset(t.name.lower() for t in tags[p.id]),
+        )
+        for p in free
+    ]
+    by_id = {p.id: p for p in free}
+    for strategy in detect_strategies(legs):
+        key = f"{strategy.kind}:{strategy.position_ids[0]}"
+        members = [by_id[i] for i in strategy.position_ids]
+        result.append(PositionGroup(key, strategy.label, members, strategy.kind))
+        claimed.update(strategy.position_ids)
+    rest = [p for p in positions if p.id not in claimed]
+    if rest:
+        result.append(PositionGroup("NONE", "Not in a strategy", rest))
+    return result
+
+
+async def group_positions(
+    session: AsyncSession, *, portfolio_id: uuid.UUID, by: GroupBy
+) -> list[PositionGroup]:
+    """The portfolio's open positions in groups (the caller has checked access).
+
+    By TAG a position appears under each of its tags; every other grouping is a partition.
+    """
+    stmt = (
+        select(Position)
+        .where(Position.portfolio_id == portfolio_id, Position.exit_date.is_(None))
+        .order_by(Position.symbol, Position.id)
+    )
+    positions = list((await session.execute(stmt)).scalars())
+    if by is GroupBy.TYPE:
+        return _by_attribute(positions, lambda p: p.position_type.value)
+    if by is GroupBy.UNDERLYING:
+        return _by_attribute(positions, lambda p: p.underlying)
+    if by is GroupBy.SECTOR:
+        # Sectors come from the security master; until a symbol has one it is unclassified.
+        return _by_attribute(positions, lambda p: UNCLASSIFIED_SECTOR)
+    tags = await tag_service.tags_by_position(session, position_ids=[p.id for p in positions])
+    if by is GroupBy.TAG:
+        return _by_tag(positions, tags)
+    return _by_strategy(positions, tags)
