@@ -9,6 +9,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY src ./src
 COPY workers ./workers
 COPY migrations ./migrations
+COPY seeds ./seeds
 COPY alembic.ini schema.graphql ./
 RUN uv sync --frozen --no-dev --no-editable
 
@@ -19,6 +20,7 @@ WORKDIR /app
 COPY --from=build --chown=sigmasight /app/.venv /app/.venv
 COPY --from=build --chown=sigmasight /app/migrations /app/migrations
 COPY --from=build --chown=sigmasight /app/alembic.ini /app/alembic.ini
+COPY --from=build --chown=sigmasight /app/seeds /app/seeds
 ENV PATH="/app/.venv/bin:$PATH" ENVIRONMENT=production PYTHONUNBUFFERED=1
 USER sigmasight
 EXPOSE 8000

@@ -6,12 +6,16 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import click
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight import embedded
+from sigmasight.portfolios.imports import ImportMode, ImportRejected, ImportReport
 from sigmasight.settings import Settings, get_settings
 
 logger = logging.getLogger("sigmasight")
@@ -55,12 +59,7 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
         click.echo("Applying migrations ...")
         migrate.upgrade(settings.database_url)
         if not no_seed:
-            from sigmasight.seed import seed_demo_users
-
-            created = asyncio.run(seed_demo_users(settings))
-            click.echo(
-                f"Demo accounts ready ({created} new); password: {settings.effective_demo_password}"
-            )
+            asyncio.run(_seed(settings))
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
         asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
     finally:
@@ -126,6 +125,141 @@ def serve(host: str, port: int, processes: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips="*",
     )
+
+
+async def _seed(settings: Settings) -> None:
+    from sigmasight import clock
+    from sigmasight.seed import seed_demo
+
+    password = settings.effective_demo_password
+    if password is None:
+        raise click.UsageError("Set DEMO_PASSWORD to seed demo accounts in production.")
+    async with _transaction(settings) as session:
+        loaded = await seed_demo(session, password=password, today=clock.today())
+    for email, count in loaded.items():
+        click.echo(f"  {email}: {count} positions")
+    click.echo(f"Demo accounts ready; password: {password}")
+
+
+@asynccontextmanager
+async def _transaction(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One committed transaction on a short-lived engine, for commands."""
+    from sigmasight.db import create_engine, create_session_factory, transaction
+
+    assert settings.database_url is not None
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def _require_database(settings: Settings) -> None:
+    if not settings.database_url:
+        raise click.UsageError("DATABASE_URL must be set.")
+
+
+@main.command()
+def seed() -> None:
+    """Create the demo accounts and load their books (safe to run again)."""
+    settings = get_settings()
+    _configure_logging(settings)
+    _require_database(settings)
+    asyncio.run(_seed(settings))
+
+
+@main.command("import-positions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--portfolio", "portfolio_id", required=True, help="Portfolio id (uuid or global id)."
+)
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in ImportMode], case_sensitive=False),
+    default=ImportMode.APPEND.value,
+    show_default=True,
+)
+@click.option("--skip-invalid-rows", is_flag=True, help="Import the valid rows, report the rest.")
+def import_positions_command(
+    file: Path, portfolio_id: str, mode: str, skip_invalid_rows: bool
+) -> None:
+    """Import a positions CSV into a portfolio, as its owner."""
+    settings = get_settings()
+    _configure_logging(settings)
+    _require_database(settings)
+    try:
+        report = asyncio.run(
+            _import_file(
+                settings,
+                file.read_bytes(),
+                portfolio_id,
+                ImportMode(mode.upper()),
+                skip_invalid_rows,
+            )
+        )
+    except ImportRejected as rejected:
+        report = rejected.report
+        click.echo(rejected.message, err=True)
+    for issue in report.errors:
+        click.echo(f"row {issue.row} {issue.column or '-'}: {issue.code} {issue.message}", err=True)
+    for issue in report.warnings:
+        click.echo(f"row {issue.row} warning: {issue.code} {issue.message}", err=True)
+    click.echo(
+        f"{report.mode}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.deleted} deleted, {report.skipped} skipped"
+        + ("" if report.applied else " (nothing written)")
+    )
+    if not report.applied and report.errors:
+        sys.exit(1)
+
+
+async def _import_file(
+    settings: Settings, data: bytes, portfolio_id: str, mode: ImportMode, skip: bool
+) -> ImportReport:
+    from sigmasight import clock
+    from sigmasight.auth.actor import Actor
+    from sigmasight.auth.models import Role
+    from sigmasight.graphql.ids import parse_id
+    from sigmasight.portfolios.imports import import_positions
+    from sigmasight.portfolios.models import Portfolio
+
+    object_id = parse_id(portfolio_id, "Portfolio")
+    async with _transaction(settings) as session:
+        portfolio = await session.get(Portfolio, object_id) if object_id else None
+        if portfolio is None:
+            raise click.UsageError(f"No portfolio {portfolio_id}.")
+        return await import_positions(
+            session,
+            actor=Actor(user_id=portfolio.owner_id, role=Role.USER),
+            portfolio_id=portfolio.id,
+            data=data,
+            mode=mode,
+            skip_invalid_rows=skip,
+            today=clock.today(),
+        )
+
+
+@main.command("make-admin")
+@click.argument("email")
+def make_admin(email: str) -> None:
+    """Give an existing account the admin role."""
+    settings = get_settings()
+    _require_database(settings)
+
+    async def promote() -> bool:
+        from sigmasight.auth import service as auth_service
+        from sigmasight.auth.models import Role
+
+        async with _transaction(settings) as session:
+            user = await auth_service.get_by_email(session, email=email)
+            if user is not None:
+                user.role = Role.ADMIN
+            return user is not None
+
+    if not asyncio.run(promote()):
+        raise click.UsageError(f"No account with email {email}.")
+    click.echo(f"{email} is now an admin; it takes effect at its next sign-in.")
 
 
 @main.command()

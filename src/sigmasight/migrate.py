@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
-
-def _project_root() -> Path:
-    """The folder holding alembic.ini: the source checkout, or the working directory of an image."""
-    for candidate in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (candidate / "alembic.ini").is_file():
-            return candidate
-    raise RuntimeError("alembic.ini not found; run from the project (or image) root")
+from sigmasight.paths import project_root
 
 
 def alembic_config(database_url: str) -> Config:
-    root = _project_root()
+    root = project_root()
     config = Config(str(root / "alembic.ini"))
     config.set_main_option("script_location", str(root / "migrations"))
     config.attributes["database_url"] = database_url

@@ -1,34 +1,130 @@
-"""Demo accounts, created once and left alone afterwards."""
+"""Demo accounts and their books, loaded through the same import service users call.
+
+The books in `seeds/` were written as of `SEED_AS_OF`; seeding moves every date forward by whole
+weeks to the latest matching day, so option expirations stay Fridays in the future and entry
+dates stay weekdays in the past.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.auth import passwords
 from sigmasight.auth import service as auth_service
-from sigmasight.db import create_engine, create_session_factory, transaction
-from sigmasight.settings import Settings
+from sigmasight.auth.actor import Actor
+from sigmasight.auth.models import User
+from sigmasight.paths import project_root
+from sigmasight.portfolios import occ
+from sigmasight.portfolios import service as portfolio_service
+from sigmasight.portfolios.imports import ImportMode, import_positions
+from sigmasight.portfolios.models import Portfolio, Tag
 
-DEMO_USERS = {
-    "demo_growth@sigmasight.dev": "Demo Growth (tech momentum)",
-    "demo_value@sigmasight.dev": "Demo Value (financials and energy)",
-    "demo_balanced@sigmasight.dev": "Demo Balanced (stocks, options, pairs)",
-    "demo_hedgefund@sigmasight.dev": "Demo Hedge Fund (long/short with options overlay)",
-}
+SEED_AS_OF = date(2026, 11, 20)  # the day the demo books were written against (a Friday)
 
 
-async def seed_demo_users(settings: Settings) -> int:
-    """Create the demo accounts that are missing; returns how many were created."""
-    password = settings.effective_demo_password
-    if password is None or settings.database_url is None:
-        return 0
-    engine = create_engine(settings.database_url, pool_size=1)
-    created = 0
-    try:
-        async with transaction(create_session_factory(engine)) as session:
-            for email, name in DEMO_USERS.items():
-                if await auth_service.get_by_email(session, email=email) is None:
-                    await auth_service.create(
-                        session, email=email, password=password, full_name=name, is_demo=True
-                    )
-                    created += 1
-    finally:
-        await engine.dispose()
-    return created
+@dataclass(frozen=True, slots=True)
+class DemoBook:
+    name: str  # the account's local part and the CSV's stem
+    full_name: str
+    portfolio: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.name}@sigmasight.dev"
+
+    @property
+    def csv_path(self) -> Path:
+        return project_root() / "seeds" / f"{self.name}.csv"
+
+
+DEMO_BOOKS = (
+    DemoBook("demo_growth", "Demo Growth", "Tech Momentum"),
+    DemoBook("demo_value", "Demo Value", "Financials & Energy Value"),
+    DemoBook("demo_balanced", "Demo Balanced", "Balanced Multi-Asset"),
+    DemoBook("demo_hedgefund", "Demo Hedge Fund", "Long/Short Equity"),
+)
+
+
+def shift_book(text: str, *, days: int) -> str:
+    """The CSV with every entry date and option expiration moved by `days`."""
+    if days == 0:
+        return text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        entry = date.fromisoformat(row["entry_date"]) + timedelta(days=days)
+        row["entry_date"] = entry.isoformat()
+        if occ.looks_like_option(row["ticker"]):
+            contract = occ.parse_option(row["ticker"])
+            moved = occ.OptionContract(
+                contract.underlying,
+                contract.expiration + timedelta(days=days),
+                contract.option_type,
+                contract.strike,
+            )
+            row["ticker"] = moved.symbol
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def weeks_since_seed(today: date) -> int:
+    """Days from SEED_AS_OF to the latest same weekday on or before `today`."""
+    return (today - SEED_AS_OF).days // 7 * 7
+
+
+async def _demo_user(session: AsyncSession, book: DemoBook, password: str) -> User:
+    user = await auth_service.get_by_email(session, email=book.email)
+    if user is None:
+        return await auth_service.create(
+            session, email=book.email, password=password, full_name=book.full_name, is_demo=True
+        )
+    if not passwords.verify_password(user.password_hash, password):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+async def seed_demo(session: AsyncSession, *, password: str, today: date) -> dict[str, int]:
+    """Create the demo users and load their books (idempotent); positions per user."""
+    shift = weeks_since_seed(today)
+    loaded: dict[str, int] = {}
+    for book in DEMO_BOOKS:
+        user = await _demo_user(session, book, password)
+        actor = Actor(user_id=user.id, role=user.role)
+        portfolio = (
+            await session.execute(
+                select(Portfolio).where(
+                    Portfolio.owner_id == user.id, Portfolio.name == book.portfolio
+                )
+            )
+        ).scalar_one_or_none() or await portfolio_service.create(
+            session, actor=actor, name=book.portfolio
+        )
+        text = shift_book(book.csv_path.read_text(), days=shift)
+        report = await import_positions(
+            session,
+            actor=actor,
+            portfolio_id=portfolio.id,
+            data=text.encode(),
+            mode=ImportMode.REPLACE,
+            skip_invalid_rows=False,
+            today=today,
+        )
+        loaded[book.email] = report.created + report.updated + report.unchanged
+    return loaded
+
+
+async def reset_demo(session: AsyncSession, *, password: str, today: date) -> dict[str, int]:
+    """Put the demo users back as seeded: their other portfolios and tags are removed."""
+    demo_ids = select(User.id).where(User.email.in_([b.email for b in DEMO_BOOKS]))
+    await session.execute(delete(Portfolio).where(Portfolio.owner_id.in_(demo_ids)))
+    await session.execute(delete(Tag).where(Tag.owner_id.in_(demo_ids)))
+    return await seed_demo(session, password=password, today=today)

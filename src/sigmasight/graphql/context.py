@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as StrawberryInfo
 
 from sigmasight.auth.actor import Actor
-from sigmasight.errors import DomainError, Unauthenticated
+from sigmasight.errors import DomainError, Forbidden, Unauthenticated
 from sigmasight.graphql.errors import UserErrorType, to_user_error
 from sigmasight.graphql.loaders import Loaders
 from sigmasight.settings import Settings
@@ -44,6 +44,13 @@ class Context:
                 code="UNAUTHENTICATED",
             )
         return self.actor
+
+    def require_admin(self) -> Actor:
+        """The signed-in admin, or a top-level FORBIDDEN error."""
+        actor = self.require_actor()
+        if not actor.is_admin:
+            raise Forbidden("Only administrators can do this.")
+        return actor
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from sigmasight.auth import service as auth_service
+from sigmasight.graphql.admin import AdminMutation
 from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.context import Info
@@ -71,7 +72,9 @@ class Query(AuthQuery, PortfolioQuery, PositionQuery, NodeQuery):
     description="Change the book. Every mutation answers with a result union: a success "
     "type or a user error (`UserError`: field, code, message)."
 )
-class Mutation(AuthMutation, PortfolioMutation, PositionMutation, TagMutation, ImportMutation):
+class Mutation(
+    AuthMutation, PortfolioMutation, PositionMutation, TagMutation, ImportMutation, AdminMutation
+):
     pass
 
 
