@@ -107,6 +107,14 @@ def test_strategies_are_found_among_unrelated_positions() -> None:
         pytest.param(
             [stock("GM", 100, "autos"), stock("F", 100, "autos")], id="two longs sharing a tag"
         ),
+        pytest.param(
+            [
+                stock("BAC", 100, "financials"),
+                stock("ZION", -100, "financials"),
+                stock("JPM", 50, "financials"),
+            ],
+            id="long and short sharing only a sector tag",
+        ),
         pytest.param([], id="empty book"),
     ],
 )

@@ -310,8 +310,8 @@ class PortfolioNode(Node):
         description="Open positions in groups. By TAG a position appears under each of its tags "
         "(plus `Untagged`); the other groupings are partitions. STRATEGY lists STRATEGY-kind tags, "
         "then detected covered calls, protective puts, collars, vertical spreads, straddles, "
-        "strangles and pairs (a long and a short stock sharing a tag), then the rest. SECTOR is "
-        "`UNCLASSIFIED` until sector data is loaded."
+        "strangles and pairs (a long and a short stock sharing a tag no other position has), "
+        "then the rest. SECTOR is `UNCLASSIFIED` until sector data is loaded."
     )
     async def position_groups(
         self,

@@ -8,6 +8,7 @@ book always gives the same answer.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ class StrategyKind(StrEnum):
     VERTICAL_PUT_SPREAD = "VERTICAL_PUT_SPREAD"
     STRADDLE = "STRADDLE"
     STRANGLE = "STRANGLE"
-    PAIRS = "PAIRS"
+    PAIRS = "PAIRS"  # a long and a short stock tagged together
 
 
 _LABELS = {
@@ -155,16 +156,21 @@ def _strangle(legs: Sequence[Leg]) -> bool:
     )
 
 
-def _pair(legs: Sequence[Leg]) -> bool:
-    long, short = legs
-    return (
-        long.is_stock
-        and short.is_stock
-        and long.is_long
-        and not short.is_long
-        and long.underlying != short.underlying
-        and bool(long.tags & short.tags)
-    )
+def _pair_matcher(pair_tags: frozenset[str]) -> Callable[[Sequence[Leg]], bool]:
+    """Long and short stock on different names sharing a tag that marks only the two of them."""
+
+    def match(legs: Sequence[Leg]) -> bool:
+        long, short = legs
+        return (
+            long.is_stock
+            and short.is_stock
+            and long.is_long
+            and not short.is_long
+            and long.underlying != short.underlying
+            and bool(long.tags & short.tags & pair_tags)
+        )
+
+    return match
 
 
 # Most specific first; each entry is (kind, number of legs, matcher over legs in that order).
@@ -178,7 +184,6 @@ _SINGLE_NAME_SHAPES: list[Shape] = [
     (StrategyKind.STRADDLE, 2, _straddle),
     (StrategyKind.STRANGLE, 2, _strangle),
 ]
-_PAIRS: Shape = (StrategyKind.PAIRS, 2, _pair)
 
 
 def _order(leg: Leg) -> tuple[str, date, Decimal, str]:
@@ -217,5 +222,9 @@ def detect_strategies(legs: Sequence[Leg]) -> list[Strategy]:
         for bucket in by_underlying.values()
         for leg in _match(bucket, _SINGLE_NAME_SHAPES, found)
     ]
-    _match([leg for leg in leftover if leg.is_stock and leg.tags], [_PAIRS], found)
+    # A pair is tagged together: by a tag on exactly two positions, not a shared sector label.
+    tag_counts = Counter(tag for leg in legs for tag in leg.tags)
+    pair_tags = frozenset(tag for tag, count in tag_counts.items() if count == 2)
+    pairs: Shape = (StrategyKind.PAIRS, 2, _pair_matcher(pair_tags))
+    _match([leg for leg in leftover if leg.is_stock and leg.tags & pair_tags], [pairs], found)
     return found
