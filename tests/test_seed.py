@@ -10,7 +10,14 @@ from starlette.applications import Starlette
 from sigmasight.auth.models import Role, User
 from sigmasight.db import create_session_factory, transaction
 from sigmasight.portfolios.models import Position
-from sigmasight.seed import DEMO_BOOKS, SEED_AS_OF, seed_demo, shift_book, weeks_since_seed
+from sigmasight.seed import (
+    DEMO_BOOKS,
+    SEED_AS_OF,
+    is_seeded,
+    seed_demo,
+    shift_book,
+    weeks_since_seed,
+)
 from tests.conftest import Api, sign_up
 from tests.documents import LOGIN, PORTFOLIOS
 
@@ -117,3 +124,15 @@ async def test_reset_demo_data_restores_the_books(api: Api, app: Starlette) -> N
         assert await conn.scalar(select(func.count()).select_from(Position)) == sum(
             a["positions"] for a in result["accounts"]
         )
+
+
+async def test_is_seeded_once_every_demo_account_exists(app: Starlette) -> None:
+    # given
+    session_factory = create_session_factory(app.state.engine)
+    async with session_factory() as session:
+        before = await is_seeded(session)
+    # when
+    await _seed(app, date.today())
+    # then
+    async with session_factory() as session:
+        assert (before, await is_seeded(session)) == (False, True)

@@ -59,7 +59,7 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
         click.echo("Applying migrations ...")
         migrate.upgrade(settings.database_url)
         if not no_seed:
-            asyncio.run(_seed(settings))
+            asyncio.run(_seed(settings, first_start_only=True))
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
         asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
     finally:
@@ -127,14 +127,18 @@ def serve(host: str, port: int, processes: int) -> None:
     )
 
 
-async def _seed(settings: Settings) -> None:
+async def _seed(settings: Settings, *, first_start_only: bool = False) -> None:
+    """Load the demo books; with `first_start_only`, leave existing demo accounts as they are."""
     from sigmasight import clock
-    from sigmasight.seed import seed_demo
+    from sigmasight.seed import is_seeded, seed_demo
 
     password = settings.effective_demo_password
     if password is None:
         raise click.UsageError("Set DEMO_PASSWORD to seed demo accounts in production.")
     async with _transaction(settings) as session:
+        if first_start_only and await is_seeded(session):
+            click.echo("Demo accounts already loaded (`sigmasight seed` reloads them).")
+            return
         loaded = await seed_demo(session, password=password, today=clock.today())
     for email, count in loaded.items():
         click.echo(f"  {email}: {count} positions")

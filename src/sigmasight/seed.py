@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth import passwords
@@ -120,6 +120,13 @@ async def seed_demo(session: AsyncSession, *, password: str, today: date) -> dic
         )
         loaded[book.email] = report.created + report.updated + report.unchanged
     return loaded
+
+
+async def is_seeded(session: AsyncSession) -> bool:
+    """True when every demo account exists (their books may have been changed since)."""
+    emails = [b.email for b in DEMO_BOOKS]
+    found = await session.scalar(select(func.count()).where(User.email.in_(emails)))
+    return found == len(emails)
 
 
 async def reset_demo(session: AsyncSession, *, password: str, today: date) -> dict[str, int]:
