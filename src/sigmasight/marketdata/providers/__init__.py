@@ -1,0 +1,1 @@
+"""Market-data providers: polygon, yfinance, file and synthetic, behind one interface."""
