@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from sigmasight.marketdata.calendar import (
     is_trading_day,
+    last_completed_session,
     latest_trading_day,
     nyse_holidays,
     previous_trading_day,
@@ -242,3 +243,11 @@ def test_trading_days_back_refuses_a_negative_count() -> None:
     # then
     with pytest.raises(ValueError, match="non-negative"):
         trading_days_back(date(2025, 1, 8), -1)
+
+
+def test_the_last_completed_session_waits_for_the_new_york_close() -> None:
+    # given: 20:59 UTC is 15:59 in New York in winter, 21:00 UTC is the close
+    # then
+    assert last_completed_session(datetime(2026, 11, 23, 20, 59, tzinfo=UTC)) == date(2026, 11, 20)
+    assert last_completed_session(datetime(2026, 11, 23, 21, 0, tzinfo=UTC)) == date(2026, 11, 23)
+    assert last_completed_session(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)) == date(2026, 11, 27)

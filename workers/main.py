@@ -8,20 +8,13 @@ from zoneinfo import ZoneInfo
 from arq import cron
 from arq.connections import RedisSettings
 
-from sigmasight import clock
-from sigmasight.auth import service as auth_service
-from sigmasight.db import create_engine, create_session_factory, transaction
+from sigmasight.db import create_engine, create_session_factory
+from sigmasight.marketdata.providers.chain import build_providers
 from sigmasight.settings import Settings, get_settings
+from workers.jobs import JobContext, backfill_market_data, purge_expired_refresh_tokens
 
-JobContext = dict[str, Any]
 # Cron times are New York times, the market's clock.
 MARKET_TIMEZONE = ZoneInfo("America/New_York")
-
-
-async def purge_expired_refresh_tokens(ctx: JobContext) -> int:
-    """Delete refresh tokens that have expired; returns how many."""
-    async with transaction(ctx["session_factory"]) as session:
-        return await auth_service.purge_expired_refresh_tokens(session, now=clock.now())
 
 
 async def startup(ctx: JobContext) -> None:
@@ -29,6 +22,7 @@ async def startup(ctx: JobContext) -> None:
     assert settings.database_url is not None
     ctx["engine"] = create_engine(settings.database_url, pool_size=5)
     ctx["session_factory"] = create_session_factory(ctx["engine"])
+    ctx["providers"] = build_providers(settings)
 
 
 async def shutdown(ctx: JobContext) -> None:
@@ -39,7 +33,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker` bound to these settings."""
     assert settings.redis_url is not None
     return {
-        "functions": [purge_expired_refresh_tokens],
+        "functions": [purge_expired_refresh_tokens, backfill_market_data],
         "cron_jobs": [
             cron(purge_expired_refresh_tokens, hour={3}, minute={15}, run_at_startup=False)
         ],

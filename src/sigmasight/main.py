@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        await graphql.close()
         await redis.aclose()
         await engine.dispose()
 
@@ -72,4 +73,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.redis = redis
+    app.state.graphql = graphql
     return app

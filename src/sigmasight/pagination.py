@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, tuple_
@@ -49,7 +49,7 @@ def _decode(cursor: str, keys: Sequence[InstrumentedAttribute[Any]], arg: str) -
         values: list[Any] = []
         for key, value in zip(keys, raw, strict=True):
             kind = key.type.python_type
-            values.append(date.fromisoformat(value) if kind is date else kind(value))
+            values.append(kind.fromisoformat(value) if kind in (date, datetime) else kind(value))
         return values
     except (ValueError, TypeError) as exc:
         raise Invalid(
@@ -73,8 +73,9 @@ async def paginate(
     *,
     keys: Sequence[InstrumentedAttribute[Any]],
     request: PageRequest,
+    descending: bool = False,
 ) -> Page[T]:
-    """One page of `stmt` ordered by `keys` (ascending; the last key must be unique)."""
+    """One page of `stmt` ordered by `keys` (the last key must be unique)."""
     if request.last is not None and request.first is not None:
         raise Invalid("Pass `first` or `last`, not both.", field="last", code="INVALID_ARGUMENTS")
     backwards = request.last is not None
@@ -83,10 +84,13 @@ async def paginate(
     )
     key_tuple = tuple_(*keys)
     if request.after:
-        stmt = stmt.where(key_tuple > tuple_(*_decode(request.after, keys, "after")))
+        after = tuple_(*_decode(request.after, keys, "after"))
+        stmt = stmt.where(key_tuple < after if descending else key_tuple > after)
     if request.before:
-        stmt = stmt.where(key_tuple < tuple_(*_decode(request.before, keys, "before")))
-    order = [k.desc() for k in keys] if backwards else list(keys)
+        before = tuple_(*_decode(request.before, keys, "before"))
+        stmt = stmt.where(key_tuple > before if descending else key_tuple < before)
+    # Reading backwards walks the list order in reverse, then flips the page back.
+    order = [k.desc() for k in keys] if backwards != descending else list(keys)
     rows = list((await session.execute(stmt.order_by(*order).limit(size + 1))).scalars())
     more = len(rows) > size
     rows = rows[:size]

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
 
     demo_password: str | None = None
+
+    # Market data: providers tried in order for each symbol (polygon, yfinance, file, synthetic).
+    market_data_providers: str | None = None
+    polygon_api_key: str | None = None
+    market_data_file: Path | None = None
+    synthetic_seed: int = 42
+    latest_price_cache_seconds: int = 900
+    backfill_days: int = 90
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -74,6 +82,13 @@ class Settings(BaseSettings):
     @property
     def get_queries_enabled(self) -> bool:
         return self.is_development if self.allow_get_queries is None else self.allow_get_queries
+
+    @property
+    def provider_names(self) -> list[str]:
+        """Providers in order: as configured, else polygon+yfinance given a key, else synthetic."""
+        if self.market_data_providers:
+            return [p.strip().lower() for p in self.market_data_providers.split(",") if p.strip()]
+        return ["polygon", "yfinance"] if self.polygon_api_key else ["synthetic"]
 
     @property
     def effective_demo_password(self) -> str | None:

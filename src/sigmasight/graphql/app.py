@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -37,6 +38,19 @@ class GraphQLApp(GraphQL[Context, None]):
         self.settings = settings
         self.session_factory = session_factory
         self.redis = redis
+        self._jobs: ArqRedis | None = None
+
+    async def enqueue(self, function: str, job_id: str) -> None:
+        """Hand a job to the worker; the job id makes a repeated enqueue a no-op."""
+        if self._jobs is None:
+            assert self.settings.redis_url is not None
+            self._jobs = await create_pool(RedisSettings.from_dsn(self.settings.redis_url))
+        await self._jobs.enqueue_job(function, job_id, _job_id=f"{function}:{job_id}")
+
+    async def close(self) -> None:
+        """Close the job queue's connection."""
+        if self._jobs is not None:
+            await self._jobs.aclose()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
@@ -65,6 +79,7 @@ class GraphQLApp(GraphQL[Context, None]):
             now=now,
             actor=actor,
             auth_error=auth_error,
+            enqueue=self.enqueue,
             request=request,
             response=response,
         )

@@ -29,12 +29,18 @@ class Context:
     now: datetime
     actor: Actor | None
     auth_error: Unauthenticated | None
+    enqueue: Callable[[str, str], Awaitable[None]]
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
+    _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.session_factory)
+        self.loaders = Loaders(self.session_factory, self.redis, self.settings)
+
+    def enqueue_after_commit(self, function: str, job_id: str) -> None:
+        """Queue a background job once the current mutation's transaction has committed."""
+        self._after_commit.append(lambda: self.enqueue(function, job_id))
 
     def require_actor(self) -> Actor:
         """The signed-in actor, or a top-level UNAUTHENTICATED error."""
@@ -64,13 +70,17 @@ class Context:
             try:
                 result = await work(session)
             except DomainError as error:
+                self._after_commit.clear()
                 if error.commit_changes:
                     await session.commit()
                 else:
                     await session.rollback()
                 return to_user_error(error)
             await session.commit()
-            return result
+        # Jobs see the committed rows they were queued for, and none from a rolled-back one.
+        while self._after_commit:
+            await self._after_commit.pop(0)()
+        return result
 
 
 Info = StrawberryInfo[Context, None]

@@ -6,7 +6,8 @@ import strawberry
 from graphql import GraphQLError
 
 from sigmasight.errors import Conflict, DomainError, NotFound, Unauthenticated
-from sigmasight.graphql.import_report import ImportReport, ImportRowError, to_report
+from sigmasight.graphql.import_report import ImportReport, ImportRowError, to_report, to_row_errors
+from sigmasight.marketdata.service import PriceFileRejected
 from sigmasight.portfolios.imports import ImportRejected
 
 
@@ -49,8 +50,20 @@ class ImportRejectedError(UserError):
     report: ImportReport = strawberry.field(description="What the import would have done.")
 
 
+@strawberry.type(description="The price file has errors and nothing was stored.")
+class PriceFileRejectedError(UserError):
+    row_errors: list[ImportRowError] = strawberry.field(
+        description="Each problem by row (header = row 1) and column."
+    )
+
+
 UserErrorType = (
-    ValidationError | NotFoundError | ConflictError | AuthenticationError | ImportRejectedError
+    ValidationError
+    | NotFoundError
+    | ConflictError
+    | AuthenticationError
+    | ImportRejectedError
+    | PriceFileRejectedError
 )
 
 
@@ -64,6 +77,13 @@ def to_user_error(error: DomainError) -> UserErrorType:
             message=error.message,
             row_errors=report.errors,
             report=report,
+        )
+    if isinstance(error, PriceFileRejected):
+        return PriceFileRejectedError(
+            field=error.field,
+            code=error.code,
+            message=error.message,
+            row_errors=to_row_errors(error.errors),
         )
     kind: type[ValidationError | NotFoundError | ConflictError | AuthenticationError]
     if isinstance(error, NotFound):

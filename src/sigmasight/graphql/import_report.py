@@ -40,7 +40,8 @@ class ImportReport:
     )
 
 
-def _issues(items: list[RowIssue]) -> list[ImportRowError]:
+def to_row_errors(items: list[RowIssue]) -> list[ImportRowError]:
+    """GraphQL row errors for parsed-file issues."""
     return [
         ImportRowError(row=i.row, column=i.column, code=i.code, message=i.message) for i in items
     ]
@@ -58,6 +59,6 @@ def to_report(report: imports.ImportReport) -> ImportReport:
         deleted=report.deleted,
         skipped=report.skipped,
         tags_created=report.tags_created,
-        errors=_issues(report.errors),
-        warnings=_issues(report.warnings),
+        errors=to_row_errors(report.errors),
+        warnings=to_row_errors(report.warnings),
     )

@@ -14,6 +14,7 @@ from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ImportRejectedError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import require_id
 from sigmasight.graphql.import_report import ImportModeEnum, ImportReport, to_report
+from sigmasight.graphql.market import BatchJobNode, schedule_backfill
 from sigmasight.graphql.types import PortfolioNode
 from sigmasight.portfolios import imports
 from sigmasight.portfolios import service as portfolio_service
@@ -25,6 +26,10 @@ from sigmasight.portfolios.imports import ImportMode
 class ImportPositionsSuccess:
     report: ImportReport = strawberry.field(description="Counts, skipped rows and warnings.")
     portfolio: PortfolioNode = strawberry.field(description="The portfolio imported into.")
+    backfill_job: BatchJobNode | None = strawberry.field(
+        description="The job fetching price history the imported symbols lack; null if none is "
+        "needed (or for VALIDATE)."
+    )
 
 
 ImportPositionsResult = Annotated[
@@ -89,8 +94,13 @@ class ImportMutation:
             portfolio = await portfolio_service.get_or_raise(
                 session, actor=actor, portfolio_id=portfolio_id
             )
+            job = None
+            if report.applied:
+                job = await schedule_backfill(ctx, session, report.symbols)
             return ImportPositionsSuccess(
-                report=to_report(report), portfolio=PortfolioNode.from_model(portfolio)
+                report=to_report(report),
+                portfolio=PortfolioNode.from_model(portfolio),
+                backfill_job=BatchJobNode.from_model(job) if job else None,
             )
 
         return await ctx.mutate(work)  # type: ignore[return-value]

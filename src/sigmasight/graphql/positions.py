@@ -13,6 +13,7 @@ from sigmasight.graphql.arguments import Input, id_argument
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
+from sigmasight.graphql.market import BatchJobNode, schedule_backfill
 from sigmasight.graphql.types import PositionNode
 from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios.positions import PositionDraft, to_decimal
@@ -21,6 +22,9 @@ from sigmasight.portfolios.positions import PositionDraft, to_decimal
 @strawberry.type(description="The position was opened.")
 class AddPositionSuccess:
     position: PositionNode = strawberry.field(description="The new position.")
+    backfill_job: BatchJobNode | None = strawberry.field(
+        description="The job fetching the symbol's price history; null when it is already stored."
+    )
 
 
 @strawberry.type(description="The position was updated.")
@@ -183,7 +187,11 @@ class PositionMutation:
                 draft=draft,
                 today=today,
             )
-            return AddPositionSuccess(position=PositionNode.from_model(position, today=today))
+            job = await schedule_backfill(ctx, session, [position.symbol])
+            return AddPositionSuccess(
+                position=PositionNode.from_model(position, today=today),
+                backfill_job=BatchJobNode.from_model(job) if job else None,
+            )
 
         return await ctx.mutate(work)  # type: ignore[return-value]
 

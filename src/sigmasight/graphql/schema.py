@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from sigmasight.auth import service as auth_service
+from sigmasight.batch import service as batch_service
 from sigmasight.graphql.admin import AdminMutation
 from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
@@ -23,10 +24,13 @@ from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.ids import from_global_id
 from sigmasight.graphql.imports import ImportMutation
+from sigmasight.graphql.market import BatchJobNode
+from sigmasight.graphql.market_api import MarketDataMutation, MarketDataQuery
+from sigmasight.graphql.node import Node
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
 from sigmasight.graphql.tags import TagMutation
-from sigmasight.graphql.types import Node, PortfolioNode, PositionNode, TagNode, UserNode
+from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode
 from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios import tags as tag_service
@@ -57,6 +61,9 @@ class NodeQuery:
             if type_name == "Tag":
                 tag = await tag_service.get(session, actor=actor, tag_id=object_id)
                 return TagNode.from_model(tag) if tag else None
+            if type_name == "BatchJob":
+                job = await batch_service.get(session, actor=actor, job_id=object_id)
+                return BatchJobNode.from_model(job) if job else None
             if type_name == "User" and (actor.is_admin or object_id == actor.user_id):
                 user = await auth_service.get(session, user_id=object_id)
                 return UserNode.from_model(user) if user else None
@@ -64,7 +71,7 @@ class NodeQuery:
 
 
 @strawberry.type(description="Read the book: accounts, portfolios, positions, tags.")
-class Query(AuthQuery, PortfolioQuery, PositionQuery, NodeQuery):
+class Query(AuthQuery, PortfolioQuery, PositionQuery, MarketDataQuery, NodeQuery):
     pass
 
 
@@ -73,7 +80,13 @@ class Query(AuthQuery, PortfolioQuery, PositionQuery, NodeQuery):
     "type or a user error (`UserError`: field, code, message)."
 )
 class Mutation(
-    AuthMutation, PortfolioMutation, PositionMutation, TagMutation, ImportMutation, AdminMutation
+    AuthMutation,
+    PortfolioMutation,
+    PositionMutation,
+    TagMutation,
+    ImportMutation,
+    MarketDataMutation,
+    AdminMutation,
 ):
     pass
 
@@ -96,7 +109,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[PortfolioNode, PositionNode, TagNode, UserNode],
+        types=[PortfolioNode, PositionNode, TagNode, UserNode, BatchJobNode],
         extensions=extensions,
     )
 

@@ -13,6 +13,16 @@ from sigmasight.auth.models import User
 from sigmasight.graphql.arguments import After, Before, First, Last
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.ids import parse_id, to_global_id
+from sigmasight.graphql.market import (
+    DataQuality,
+    From,
+    PricePoint,
+    To,
+    data_quality,
+    latest_price,
+    price_points,
+)
+from sigmasight.graphql.node import Node
 from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.pagination import PageRequest
 from sigmasight.portfolios import groups as group_service
@@ -48,11 +58,6 @@ TagMatchEnum = strawberry.enum(
 
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
-
-
-@strawberry.interface(description="An object with a globally unique id (Relay).")
-class Node:
-    id: strawberry.ID = strawberry.field(description="Global id; pass it to `node(id)`.")
 
 
 @strawberry.type(name="User", description="A SigmaSight account.")
@@ -158,6 +163,62 @@ class PositionNode(Node):
     @strawberry.field(description="True while the position has no exit.")
     def is_open(self) -> bool:
         return self.exit_date is None
+
+    @strawberry.field(
+        description="Latest stored close in dollars per share (per-share premium for options); "
+        "null when no price is stored (see `dataQuality`)."
+    )
+    async def last_price(self, info: Info) -> float | None:
+        price = await latest_price(info, self.symbol)
+        return float(price.close) if price else None
+
+    @strawberry.field(
+        description="Dollars: quantity x last price x multiplier (negative for shorts); null "
+        "without a price."
+    )
+    async def market_value(self, info: Info) -> float | None:
+        price = await latest_price(info, self.symbol)
+        return None if price is None else self.quantity * float(price.close) * self.multiplier
+
+    @strawberry.field(
+        description="Dollars: (last price - entry price) x quantity x multiplier; null without a "
+        "price."
+    )
+    async def unrealized_pnl(self, info: Info) -> float | None:
+        price = await latest_price(info, self.symbol)
+        if price is None:
+            return None
+        return (float(price.close) - self.entry_price) * self.quantity * self.multiplier
+
+    @strawberry.field(
+        description="Unrealised P&L as a percentage of the absolute cost basis (5.0 = 5%); null "
+        "without a price."
+    )
+    async def unrealized_pnl_percent(self, info: Info) -> float | None:
+        price = await latest_price(info, self.symbol)
+        if price is None:
+            return None
+        return (float(price.close) / self.entry_price - 1) * 100 * (1 if self.quantity > 0 else -1)
+
+    @strawberry.field(description="Sector of the stock (of the underlying, for options).")
+    async def sector(self, info: Info) -> str | None:
+        security = await info.context.loaders.security_by_symbol.load(self.underlying)
+        return security.sector if security else None
+
+    @strawberry.field(description="Industry of the stock (of the underlying, for options).")
+    async def industry(self, info: Info) -> str | None:
+        security = await info.context.loaders.security_by_symbol.load(self.underlying)
+        return security.industry if security else None
+
+    @strawberry.field(description="Whether the price behind the market fields is missing or stale.")
+    async def data_quality(self, info: Info) -> DataQuality:
+        return await data_quality(info, self.symbol)
+
+    @strawberry.field(description="Stored daily bars of the position's symbol, oldest first.")
+    async def price_history(
+        self, info: Info, start: From = None, end: To = None
+    ) -> list[PricePoint]:
+        return await price_points(info, self.symbol, start, end)
 
     @strawberry.field(description="The position's tags, by name.")
     async def tags(self, info: Info) -> list[TagNode]:

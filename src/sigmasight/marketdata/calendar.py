@@ -6,8 +6,9 @@ asks here whether a date is a trading day rather than reasoning about weekends o
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 _ONE_DAY = timedelta(days=1)
 
@@ -146,3 +147,16 @@ def trading_days_back(end: date, count: int) -> list[date]:
         days.append(previous_trading_day(days[-1]))
     days.reverse()
     return days
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+CLOSE = time(16, 0)
+
+
+def last_completed_session(now: datetime) -> date:
+    """The latest trading day whose 16:00 New York close is at or before `now`."""
+    local = now.astimezone(NEW_YORK)
+    today = local.date()
+    if is_trading_day(today) and local.time() >= CLOSE:
+        return today
+    return previous_trading_day(today)

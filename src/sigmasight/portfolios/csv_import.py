@@ -60,7 +60,7 @@ class ParsedFile:
     data_rows: int = 0
 
 
-def _number(raw: str) -> Decimal:
+def parse_number(raw: str) -> Decimal:
     """A number as brokers write it: `1,250`, `$190.50`, `(300)` for negatives."""
     text = raw.strip().replace(",", "").replace("$", "")
     if text.startswith("(") and text.endswith(")"):
@@ -74,7 +74,8 @@ def _number(raw: str) -> Decimal:
     return value
 
 
-def _date(raw: str) -> date:
+def parse_date(raw: str) -> date:
+    """A calendar date written `YYYY-MM-DD` or `MM/DD/YYYY`."""
     text = raw.strip()
     for fmt in _DATE_FORMATS:
         try:
@@ -98,7 +99,8 @@ def _tags(raw: str) -> tuple[str, ...]:
     return tuple(names.values())
 
 
-def _decode(data: bytes) -> str | RowIssue:
+def decode_text(data: bytes) -> str | RowIssue:
+    """The file as text, or the file-level issue (size, binary, encoding, empty) stopping it."""
     if len(data) > MAX_FILE_BYTES:
         return RowIssue(0, None, "FILE_TOO_LARGE", "The file is larger than 10 MB.")
     if b"\x00" in data:
@@ -128,7 +130,7 @@ def _header(cells: list[str]) -> dict[str, int] | list[RowIssue]:
 def parse_positions_csv(data: bytes, *, today: date) -> ParsedFile:
     """Check every cell of a positions CSV; nothing stops at the first problem."""
     parsed = ParsedFile()
-    text = _decode(data)
+    text = decode_text(data)
     if isinstance(text, RowIssue):
         parsed.errors.append(text)
         return parsed
@@ -204,9 +206,9 @@ def _parse_row(
             return None
 
     instrument = check("ticker", parse_instrument)
-    quantity = check("quantity", lambda raw: check_quantity(_number(raw)))
-    price = check("entry_price", lambda raw: check_price(_number(raw), field="entry_price"))
-    entry_date = check("entry_date", lambda raw: check_entry_date(_date(raw), today=today))
+    quantity = check("quantity", lambda raw: check_quantity(parse_number(raw)))
+    price = check("entry_price", lambda raw: check_price(parse_number(raw), field="entry_price"))
+    entry_date = check("entry_date", lambda raw: check_entry_date(parse_date(raw), today=today))
     tags = check("tags", _tags)
     if len(parsed.errors) > errors_before:
         return None

@@ -39,6 +39,7 @@ class ImportReport:
     tags_created: int = 0
     errors: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
+    symbols: list[str] = field(default_factory=list)  # of the rows imported
 
 
 class ImportRejected(DomainError):
@@ -145,6 +146,7 @@ async def import_positions(
         raise ImportRejected(report)
     rows = [r for r in parsed.rows if r.row not in over_limit]
     report.skipped = parsed.data_rows - len(rows)
+    report.symbols = sorted({r.instrument.symbol for r in rows})
     report.tags_created = len(new_tags)
     write = mode is not ImportMode.VALIDATE
     if write:

@@ -1,0 +1,119 @@
+"""Reading a user's own price file: `symbol,date,open,high,low,close,volume` (+ optional
+`sector,industry,name` reference columns). Pure: bytes in, bars and per-cell errors out."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sigmasight.errors import Invalid
+from sigmasight.marketdata import calendar
+from sigmasight.marketdata.providers.base import Bar, SecurityProfile
+from sigmasight.portfolios.csv_import import RowIssue, decode_text, parse_date, parse_number
+
+PRICE_COLUMNS = ("symbol", "date", "open", "high", "low", "close")
+MAX_PRICE_ROWS = 2_000_000
+
+
+@dataclass(slots=True)
+class PriceFile:
+    bars: list[Bar] = field(default_factory=list)
+    profiles: dict[str, SecurityProfile] = field(default_factory=dict)
+    errors: list[RowIssue] = field(default_factory=list)
+    rows: int = 0
+
+
+def _price(raw: str, column: str) -> Decimal:
+    value = parse_number(raw)
+    if value <= 0:
+        raise Invalid(f"'{column}' must be positive.", code="NON_POSITIVE_PRICE")
+    return value
+
+
+def parse_price_file(data: bytes) -> PriceFile:
+    """Check every row of a price file; any error is reported by row and column."""
+    parsed = PriceFile()
+    text = decode_text(data)
+    if isinstance(text, RowIssue):
+        parsed.errors.append(text)
+        return parsed
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = {name.strip().lower(): name for name in reader.fieldnames or []}
+    missing = [c for c in PRICE_COLUMNS if c not in header]
+    if missing:
+        parsed.errors += [
+            RowIssue(1, c, "MISSING_COLUMN", f"The header has no '{c}' column.") for c in missing
+        ]
+        return parsed
+    seen: dict[tuple[str, object], int] = {}
+    for raw in reader:
+        parsed.rows += 1
+        row = {key: (raw.get(original) or "").strip() for key, original in header.items()}
+        line = reader.line_num
+        if parsed.rows > MAX_PRICE_ROWS:
+            parsed.errors.append(RowIssue(0, None, "TOO_MANY_ROWS", "More than 2,000,000 rows."))
+            return parsed
+        bar = _row(row, line, parsed)
+        if bar is None:
+            continue
+        key = (bar.symbol, bar.day)
+        if key in seen:
+            parsed.errors.append(
+                RowIssue(
+                    line,
+                    "date",
+                    "DUPLICATE_ROW",
+                    f"{bar.symbol} {bar.day} is also on row {seen[key]}.",
+                )
+            )
+            continue
+        seen[key] = line
+        parsed.bars.append(bar)
+        if row.get("sector") or row.get("industry") or row.get("name"):
+            parsed.profiles[bar.symbol] = SecurityProfile(
+                bar.symbol,
+                row.get("name") or None,
+                row.get("sector") or None,
+                row.get("industry") or None,
+            )
+    if parsed.rows == 0:
+        parsed.errors.append(RowIssue(1, None, "NO_ROWS", "The file has a header but no rows."))
+    return parsed
+
+
+def _row(row: dict[str, str], line: int, parsed: PriceFile) -> Bar | None:
+    errors_before = len(parsed.errors)
+    values: dict[str, object] = {}
+    for column in ("symbol", "date", "open", "high", "low", "close", "volume"):
+        raw = row.get(column, "")
+        if not raw:
+            if column == "volume":
+                values[column] = 0
+                continue
+            parsed.errors.append(RowIssue(line, column, "REQUIRED", f"'{column}' is empty."))
+            continue
+        try:
+            if column == "symbol":
+                values[column] = raw.upper()
+            elif column == "date":
+                day = parse_date(raw)
+                if not calendar.is_trading_day(day):
+                    raise Invalid(f"{day} is not an NYSE trading day.", code="NOT_A_TRADING_DAY")
+                values[column] = day
+            elif column == "volume":
+                values[column] = int(parse_number(raw))
+            else:
+                values[column] = _price(raw, column)
+        except Invalid as exc:
+            parsed.errors.append(RowIssue(line, column, exc.code, exc.message))
+    if len(parsed.errors) > errors_before:
+        return None
+    bar = Bar(**{"day" if k == "date" else k: v for k, v in values.items()})  # type: ignore[arg-type]
+    if bar.low > min(bar.open, bar.close) or bar.high < max(bar.open, bar.close):
+        parsed.errors.append(
+            RowIssue(line, "high", "INCONSISTENT_BAR", "low <= open, close <= high must hold.")
+        )
+        return None
+    return bar

@@ -1,0 +1,139 @@
+"""Reading stored market data: latest prices (through Redis), history, the security master and
+per-symbol coverage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from redis.asyncio import Redis
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
+
+
+@dataclass(frozen=True, slots=True)
+class LatestPrice:
+    symbol: str
+    close: Decimal
+    day: date
+    source: str
+
+
+def _cache_key(symbol: str) -> str:
+    return f"sigmasight:price:last:{symbol}"
+
+
+async def latest_prices(
+    session: AsyncSession, redis: Redis, symbols: Sequence[str], *, ttl_seconds: int
+) -> dict[str, LatestPrice]:
+    """Each symbol's latest stored close, read through a Redis cache."""
+    wanted = sorted(set(symbols))
+    if not wanted:
+        return {}
+    found: dict[str, LatestPrice] = {}
+    for symbol, raw in zip(wanted, await redis.mget([_cache_key(s) for s in wanted]), strict=True):
+        if raw is not None:
+            data = json.loads(raw)
+            found[symbol] = LatestPrice(
+                symbol, Decimal(data["close"]), date.fromisoformat(data["day"]), data["source"]
+            )
+    missing = [s for s in wanted if s not in found]
+    if missing:
+        latest = (
+            select(DailyBar.symbol, func.max(DailyBar.day))
+            .where(DailyBar.symbol.in_(missing))
+            .group_by(DailyBar.symbol)
+        )
+        rows = await session.execute(
+            select(DailyBar.symbol, DailyBar.close, DailyBar.day, DailyBar.source).where(
+                tuple_(DailyBar.symbol, DailyBar.day).in_(latest)
+            )
+        )
+        fresh = {s: LatestPrice(s, c, d, src) for s, c, d, src in rows}
+        if fresh:
+            async with redis.pipeline(transaction=False) as pipe:
+                for price in fresh.values():
+                    payload = {
+                        "close": str(price.close),
+                        "day": price.day.isoformat(),
+                        "source": price.source,
+                    }
+                    pipe.set(_cache_key(price.symbol), json.dumps(payload), ex=ttl_seconds)
+                await pipe.execute()
+        found |= fresh
+    return found
+
+
+async def forget_latest_prices(redis: Redis, symbols: Sequence[str]) -> None:
+    """Drop cached latest prices after new bars are stored."""
+    if symbols:
+        await redis.delete(*[_cache_key(s) for s in symbols])
+
+
+async def securities(session: AsyncSession, symbols: Sequence[str]) -> dict[str, Security]:
+    """Security-master rows for these symbols."""
+    rows = await session.execute(select(Security).where(Security.symbol.in_(list(symbols))))
+    return {s.symbol: s for s in rows.scalars()}
+
+
+async def price_history(
+    session: AsyncSession, *, symbol: str, start: date, end: date
+) -> list[DailyBar]:
+    """Stored bars of a symbol in [start, end], oldest first."""
+    stmt = (
+        select(DailyBar)
+        .where(DailyBar.symbol == symbol.upper(), DailyBar.day >= start, DailyBar.day <= end)
+        .order_by(DailyBar.day)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolCoverage:
+    symbol: str
+    first_day: date | None
+    last_day: date | None
+    days: int
+    source: str | None
+    last_error: str | None
+    last_attempt_at: datetime | None
+
+
+async def coverage(session: AsyncSession, symbols: Sequence[str]) -> list[SymbolCoverage]:
+    """How much history each symbol has, from where, and its last fetch error."""
+    wanted = sorted(set(symbols))
+    stats = {
+        symbol: (first, last, count)
+        for symbol, first, last, count in await session.execute(
+            select(DailyBar.symbol, func.min(DailyBar.day), func.max(DailyBar.day), func.count())
+            .where(DailyBar.symbol.in_(wanted))
+            .group_by(DailyBar.symbol)
+        )
+    }
+    status = {
+        s.symbol: s
+        for s in await session.scalars(
+            select(SymbolFetchStatus).where(SymbolFetchStatus.symbol.in_(wanted))
+        )
+    }
+    result = []
+    for symbol in wanted:
+        first, last, count = stats.get(symbol, (None, None, 0))
+        fetch = status.get(symbol)
+        result.append(
+            SymbolCoverage(
+                symbol,
+                first,
+                last,
+                count,
+                fetch.source if fetch else None,
+                fetch.last_error if fetch else None,
+                fetch.last_attempt_at if fetch else None,
+            )
+        )
+    return result
