@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +33,6 @@ from sigmasight.portfolios.csv_import import RowIssue
 logger = logging.getLogger(__name__)
 FACTOR_ETF_SYMBOLS = tuple(FACTOR_ETFS)
 BACKFILL_JOB = "backfill_market_data"
-_INSERT_CHUNK = 5_000  # rows per INSERT; PostgreSQL allows 32,767 parameters per statement
 
 
 @dataclass(slots=True)
@@ -58,23 +58,23 @@ async def store_bars(session: AsyncSession, bars: Sequence[Bar], *, source: str)
         }
         for b in bars
     ]
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        stmt = insert(DailyBar).values(rows[start : start + _INSERT_CHUNK])
-        excluded = stmt.excluded
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[DailyBar.symbol, DailyBar.day],
-                set_={
-                    "open": excluded.open,
-                    "high": excluded.high,
-                    "low": excluded.low,
-                    "close": excluded.close,
-                    "volume": excluded.volume,
-                    "source": excluded.source,
-                    "fetched_at": func.now(),
-                },
-            )
-        )
+    if not rows:
+        return 0
+    # One statement run over many parameter sets: compiled once, sent in batches by the driver.
+    stmt = insert(cast(Table, DailyBar.__table__))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["symbol", "day"],
+        set_={
+            "open": stmt.excluded.open,
+            "high": stmt.excluded.high,
+            "low": stmt.excluded.low,
+            "close": stmt.excluded.close,
+            "volume": stmt.excluded.volume,
+            "source": stmt.excluded.source,
+            "fetched_at": func.now(),
+        },
+    )
+    await session.execute(stmt, rows)
     return len(rows)
 
 
@@ -114,17 +114,29 @@ async def store_profiles(
 
 
 async def _record(
-    session: AsyncSession, symbol: str, *, now: datetime, source: str | None, error: str | None
+    session: AsyncSession,
+    symbols: Sequence[str],
+    *,
+    now: datetime,
+    source: str | None,
+    error: str | None,
 ) -> None:
-    values = {
-        "symbol": symbol,
-        "last_attempt_at": now,
-        "source": source,
-        "last_error": error,
-        "last_error_code": None if error is None else error.split(":", 1)[0][:32],
-        "last_success_at": now if error is None else None,
-    }
-    stmt = insert(SymbolFetchStatus).values(values)
+    """Note a refresh attempt for each symbol: its success, or the error it ended with."""
+    if not symbols:
+        return
+    stmt = insert(SymbolFetchStatus).values(
+        [
+            {
+                "symbol": symbol,
+                "last_attempt_at": now,
+                "source": source,
+                "last_error": error,
+                "last_error_code": None if error is None else error.split(":", 1)[0][:32],
+                "last_success_at": now if error is None else None,
+            }
+            for symbol in symbols
+        ]
+    )
     update = {k: v for k, v in stmt.excluded.items() if k != "symbol"}
     if error is not None:
         # A failure keeps the last success time and source: that data is still what we serve.
@@ -181,11 +193,9 @@ async def backfill(
     cached = await _cached_days(session, wanted, window[0], window[-1])
     report = BackfillReport(symbols=len(wanted))
     profiles: list[tuple[SecurityProfile, str]] = []
-    known = set(
-        (
-            await session.execute(select(Security.symbol).where(Security.symbol.in_(wanted)))
-        ).scalars()
-    )
+    known = set(await session.scalars(select(Security.symbol).where(Security.symbol.in_(wanted))))
+    fetched: dict[str, list[Bar]] = {}  # by source
+    refreshed: dict[str, list[str]] = {}  # symbols, by source
     for done, symbol in enumerate(wanted, start=1):
         missing = [d for d in window if d not in cached[symbol]]
         if occ.looks_like_option(symbol):
@@ -195,11 +205,10 @@ async def backfill(
         else:
             try:
                 bars, source = await _fetch(providers, _bars_call(symbol, missing))
-                report.bars_stored += await store_bars(session, bars, source=source)
-                await _record(session, symbol, now=now, source=source, error=None)
+                fetched.setdefault(source, []).extend(bars)
+                refreshed.setdefault(source, []).append(symbol)
             except ProviderError as error:
                 report.failed[symbol] = str(error)
-                await _record(session, symbol, now=now, source=None, error=str(error))
                 logger.warning("backfill of %s failed: %s", symbol, error)
         if symbol not in known and not occ.looks_like_option(symbol):
             profile = await _profile(providers, symbol)
@@ -207,6 +216,12 @@ async def backfill(
                 profiles.append(profile)
         if on_progress is not None:
             await on_progress(done, len(wanted))
+    # Stored in bulk at the end: one INSERT per few thousand bars rather than per symbol.
+    for source, bars in fetched.items():
+        report.bars_stored += await store_bars(session, bars, source=source)
+        await _record(session, refreshed[source], now=now, source=source, error=None)
+    for symbol, message in report.failed.items():
+        await _record(session, [symbol], now=now, source=None, error=message)
     for source in {s for _, s in profiles}:
         await store_profiles(session, [p for p, s in profiles if s == source], source=source)
     await session.flush()
@@ -270,8 +285,7 @@ async def import_price_file(session: AsyncSession, *, data: bytes, now: datetime
     await store_bars(session, parsed.bars, source="file")
     await store_profiles(session, list(parsed.profiles.values()), source="file")
     symbols = sorted({b.symbol for b in parsed.bars})
-    for symbol in symbols:
-        await _record(session, symbol, now=now, source="file", error=None)
+    await _record(session, symbols, now=now, source="file", error=None)
     await session.flush()
     return PriceImport(len(parsed.bars), symbols, len(parsed.profiles))
 
