@@ -15,6 +15,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight import embedded
+from sigmasight.portfolios.csv_import import RowIssue
 from sigmasight.portfolios.imports import ImportMode, ImportRejected, ImportReport
 from sigmasight.settings import Settings, get_settings
 
@@ -60,6 +61,7 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
         migrate.upgrade(settings.database_url)
         if not no_seed:
             asyncio.run(_seed(settings, first_start_only=True))
+        asyncio.run(_refresh_prices(settings))
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
         asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
     finally:
@@ -145,6 +147,30 @@ async def _seed(settings: Settings, *, first_start_only: bool = False) -> None:
     click.echo(f"Demo accounts ready; password: {password}")
 
 
+async def _refresh_prices(settings: Settings) -> None:
+    """Fetch the price history open positions and the factor ETFs lack, before serving."""
+    from sigmasight import clock
+    from sigmasight.marketdata import calendar
+    from sigmasight.marketdata import service as market_data
+    from sigmasight.marketdata.providers.chain import build_providers
+
+    now = clock.now()
+    async with _transaction(settings) as session:
+        symbols = await market_data.held_symbols(session)
+        report = await market_data.backfill(
+            session,
+            providers=build_providers(settings),
+            symbols=[*symbols, *market_data.FACTOR_ETF_SYMBOLS],
+            end=calendar.last_completed_session(now),
+            days=settings.backfill_days,
+            now=now,
+        )
+    click.echo(
+        f"Market data ({', '.join(settings.provider_names)}): {report.bars_stored} bars stored, "
+        f"{report.up_to_date} symbols up to date, {len(report.failed)} failed"
+    )
+
+
 @asynccontextmanager
 async def _transaction(settings: Settings) -> AsyncIterator[AsyncSession]:
     """One committed transaction on a short-lived engine, for commands."""
@@ -205,10 +231,8 @@ def import_positions_command(
     except ImportRejected as rejected:
         report = rejected.report
         click.echo(rejected.message, err=True)
-    for issue in report.errors:
-        click.echo(f"row {issue.row} {issue.column or '-'}: {issue.code} {issue.message}", err=True)
-    for issue in report.warnings:
-        click.echo(f"row {issue.row} warning: {issue.code} {issue.message}", err=True)
+    _echo_issues(report.errors)
+    _echo_issues(report.warnings, prefix="warning: ")
     click.echo(
         f"{report.mode}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.deleted} deleted, {report.skipped} skipped"
@@ -216,6 +240,12 @@ def import_positions_command(
     )
     if not report.applied and report.errors:
         sys.exit(1)
+
+
+def _echo_issues(issues: list[RowIssue], *, prefix: str = "") -> None:
+    for issue in issues:
+        where = f"row {issue.row} {issue.column or '-'}"
+        click.echo(f"{where}: {prefix}{issue.code} {issue.message}", err=True)
 
 
 async def _import_file(
@@ -242,6 +272,48 @@ async def _import_file(
             skip_invalid_rows=skip,
             today=clock.today(),
         )
+
+
+@main.group("market-data")
+def market_data_group() -> None:
+    """Load and refresh market data."""
+
+
+@market_data_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def market_data_import(file: Path) -> None:
+    """Store a price file (`symbol,date,open,high,low,close,volume`), all or nothing."""
+    from sigmasight import clock
+    from sigmasight.marketdata.service import PriceFileRejected, import_price_file
+
+    settings = get_settings()
+    _configure_logging(settings)
+    _require_database(settings)
+    data = file.read_bytes()
+
+    async def store() -> None:
+        async with _transaction(settings) as session:
+            stored = await import_price_file(session, data=data, now=clock.now())
+        click.echo(f"{stored.bars} bars stored for {len(stored.symbols)} symbols.")
+
+    try:
+        asyncio.run(store())
+    except PriceFileRejected as rejected:
+        for issue in rejected.errors:
+            click.echo(
+                f"row {issue.row} {issue.column or '-'}: {issue.code} {issue.message}", err=True
+            )
+        click.echo(rejected.message, err=True)
+        sys.exit(1)
+
+
+@market_data_group.command("refresh")
+def market_data_refresh() -> None:
+    """Fetch the history that open positions and the factor ETFs lack."""
+    settings = get_settings()
+    _configure_logging(settings)
+    _require_database(settings)
+    asyncio.run(_refresh_prices(settings))
 
 
 @main.command("make-admin")

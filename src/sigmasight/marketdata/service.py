@@ -29,6 +29,7 @@ from sigmasight.marketdata.providers.base import (
 from sigmasight.marketdata.providers.synthetic import FACTOR_ETFS
 from sigmasight.portfolios import occ
 from sigmasight.portfolios.csv_import import RowIssue
+from sigmasight.portfolios.models import Position
 
 logger = logging.getLogger(__name__)
 FACTOR_ETF_SYMBOLS = tuple(FACTOR_ETFS)
@@ -330,3 +331,9 @@ async def request_backfill(
         requested_by=requested_by,
         as_of=end,
     )
+
+
+async def held_symbols(session: AsyncSession) -> list[str]:
+    """Every symbol in an open position, in any portfolio: what the market data must cover."""
+    stmt = select(Position.symbol).where(Position.exit_date.is_(None)).distinct()
+    return sorted(await session.scalars(stmt))
