@@ -82,3 +82,23 @@ async def test_positions_with_tags_cost_the_same_statements_for_5_or_200_positio
     large = await _statements_for_book(app, alice, "large", 250)
     # then: portfolio, one page of positions, one batch of tags
     assert small == large == 3
+
+
+MARKET_FIELDS = """query($id: ID!) { portfolio(id: $id) {
+  positions(first: 200) { edges { node { lastPrice marketValue sector dataQuality { stale } } } } } }"""
+
+
+async def test_market_fields_cost_the_same_statements_for_5_or_200_positions(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given
+    counts = []
+    for name, size in (("small", 5), ("large", 250)):
+        portfolio_id = await create_portfolio(alice, name)
+        await _fill(app, alice, portfolio_id, size)
+        # when
+        with counting_statements(app) as statements:
+            await alice.api.gql(MARKET_FIELDS, {"id": portfolio_id})
+        counts.append(len(statements))
+    # then: portfolio, a page of positions, then one batch each of prices, securities, statuses
+    assert counts[0] == counts[1] == 5
