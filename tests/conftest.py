@@ -17,13 +17,12 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from sigmasight import embedded, migrate
 from sigmasight.models import metadata
 from sigmasight.settings import Environment, Settings
+from tests.databases import recreate_database
 
 TEST_DATABASE = "sigmasight_test"
 TEST_SECRET = "test-secret-of-sufficient-length-0123456789"
@@ -58,21 +57,10 @@ def _server_urls() -> tuple[str, str]:
     return database_url, redis_url
 
 
-async def _recreate_database(url: str) -> str:
-    """Drop and create the test database; returns its URL."""
-    target = make_url(url).set(database=TEST_DATABASE)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{TEST_DATABASE}"'))
-    await admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def settings() -> Iterator[Settings]:
     database_url, redis_url = _server_urls()
-    database_url = asyncio.run(_recreate_database(database_url))
+    database_url = asyncio.run(recreate_database(database_url, TEST_DATABASE))
     migrate.upgrade(database_url)
     yield Settings(
         environment=Environment.TEST,

@@ -11,9 +11,7 @@ import asyncio
 import os
 import time
 
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from sigmasight import clock, migrate
 from sigmasight.db import create_engine, create_session_factory, transaction
@@ -22,6 +20,7 @@ from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.providers.synthetic import SyntheticProvider
 from sigmasight.marketdata.service import backfill
 from sigmasight.settings import Settings
+from tests.databases import recreate_database
 
 SYMBOLS = [f"SYN{i:03d}" for i in range(492)] + [
     "SPY",
@@ -37,19 +36,11 @@ DAYS = 90
 DATABASE = "sigmasight_bench"
 
 
-async def _scratch_database(url: str) -> str:
-    target = make_url(url).set(database=DATABASE)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    await admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
 async def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    database_url = await _scratch_database(Settings(database_url=base).database_url or base)
+    database_url = await recreate_database(
+        Settings(database_url=base).database_url or base, DATABASE
+    )
     await asyncio.to_thread(migrate.upgrade, database_url)
     engine = create_engine(database_url)
     factory = create_session_factory(engine)

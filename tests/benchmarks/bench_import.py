@@ -14,14 +14,12 @@ import time
 from datetime import date, timedelta
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from sigmasight import migrate
 from sigmasight.main import create_app
 from sigmasight.portfolios.csv_import import parse_positions_csv
 from sigmasight.settings import Environment, Settings
+from tests.databases import recreate_database
 
 ROWS = 10_000
 DATABASE = "sigmasight_bench"
@@ -43,19 +41,11 @@ def make_csv(rows: int, today: date) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def _scratch_database(url: str) -> str:
-    target = make_url(url).set(database=DATABASE)
-    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    await admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
 async def main() -> None:
     base = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    database_url = await _scratch_database(Settings(database_url=base).database_url or base)
+    database_url = await recreate_database(
+        Settings(database_url=base).database_url or base, DATABASE
+    )
     await asyncio.to_thread(migrate.upgrade, database_url)
     settings = Settings(
         environment=Environment.TEST,
