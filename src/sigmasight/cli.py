@@ -125,7 +125,7 @@ def serve(host: str, port: int, processes: int) -> None:
         port=port,
         workers=processes,
         proxy_headers=True,
-        forwarded_allow_ips="*",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

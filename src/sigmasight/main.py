@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from starlette.routing import Route
 from sigmasight import __version__
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.graphql.app import GraphQLApp
+from sigmasight.ratelimit import RateLimitMiddleware
 from sigmasight.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(RateLimitMiddleware, settings=settings, redis=redis, paths={"/graphql"})
+        ],
     )
     app.state.engine = engine
     app.state.session_factory = session_factory

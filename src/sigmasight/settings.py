@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    rate_limit_per_minute: int = 100  # per user (per address when anonymous); 0 turns it off
+    # Proxies whose X-Forwarded-For is believed; "*" would let any client pick its own address.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     demo_password: str | None = None
 

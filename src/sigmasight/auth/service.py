@@ -237,6 +237,27 @@ def authenticate(access_token: str, *, settings: Settings, now: datetime) -> Act
     return Actor(user_id=claims.user_id, role=claims.role)
 
 
+def authenticate_header(
+    authorization: str, *, settings: Settings, now: datetime
+) -> tuple[Actor | None, Unauthenticated | None]:
+    """The actor an `Authorization: Bearer` header speaks for, or why it speaks for nobody.
+
+    An absent header is anonymous (no actor, no error); a malformed or bad token is an error.
+    """
+    if not authorization:
+        return None, None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        error = Unauthenticated(
+            "Authorization header must be `Bearer <accessToken>`.", code="INVALID_TOKEN"
+        )
+        return None, error
+    try:
+        return authenticate(token.strip(), settings=settings, now=now), None
+    except Unauthenticated as error:
+        return None, error
+
+
 async def purge_expired_refresh_tokens(session: AsyncSession, *, now: datetime) -> int:
     """Delete refresh tokens past expiry; they can no longer be used or reused."""
     result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))

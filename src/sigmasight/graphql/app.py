@@ -14,8 +14,6 @@ from strawberry.asgi import GraphQL
 
 from sigmasight import clock
 from sigmasight.auth import service as auth_service
-from sigmasight.auth.actor import Actor
-from sigmasight.errors import Unauthenticated
 from sigmasight.graphql.context import Context
 from sigmasight.graphql.schema import create_schema
 from sigmasight.settings import Settings
@@ -56,22 +54,9 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         now = clock.now()
-        actor: Actor | None = None
-        auth_error: Unauthenticated | None = None
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if header:
-            if scheme.lower() != "bearer" or not token.strip():
-                auth_error = Unauthenticated(
-                    "Authorization header must be `Bearer <accessToken>`.", code="INVALID_TOKEN"
-                )
-            else:
-                try:
-                    actor = auth_service.authenticate(
-                        token.strip(), settings=self.settings, now=now
-                    )
-                except Unauthenticated as error:
-                    auth_error = error
+        actor, auth_error = auth_service.authenticate_header(
+            request.headers.get("authorization", ""), settings=self.settings, now=now
+        )
         return Context(
             settings=self.settings,
             session_factory=self.session_factory,
