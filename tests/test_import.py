@@ -315,3 +315,25 @@ async def test_importing_into_someone_elses_portfolio_is_not_found(
     result = await _import(bob, portfolio_id, HEADER + GOOD)
     # then
     assert result["__typename"] == "NotFoundError"
+
+
+async def test_a_file_without_a_tags_column_leaves_tags_alone(alice: SignedIn) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    await _import(alice, portfolio_id, HEADER + GOOD)
+    # when
+    report = (
+        await _import(
+            alice, portfolio_id, f"ticker,quantity,entry_price,entry_date\nAAPL,100,190.5,{D}\n"
+        )
+    )["report"]
+    # then
+    assert report["unchanged"] == 1
+    data = await alice.api.gql(
+        'query($id: ID!) { portfolio(id: $id) { positions(filter: {symbol: "AAPL"}) { edges { node { tags { name } } } } } }',
+        {"id": portfolio_id},
+    )
+    assert data["portfolio"]["positions"]["edges"][0]["node"]["tags"] == [
+        {"name": "Core"},
+        {"name": "Tech"},
+    ]

@@ -246,3 +246,37 @@ async def test_a_queued_backfill_reaches_the_worker_queue(app: Starlette, alice:
     await add_position(alice, portfolio_id, symbol="PG")
     # then: arq keeps queued jobs in a sorted set
     assert await app.state.redis.zcard("arq:queue") == 1
+
+
+async def test_groups_by_sector_use_the_security_master(
+    app: Starlette, settings: Settings, alice: SignedIn, synthetic: SyntheticProvider
+) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    await add_position(alice, portfolio_id, symbol="JPM")
+    await add_position(alice, portfolio_id, symbol=occ_symbol("JPM", 30, "P", 250), quantity=1)
+    await add_position(alice, portfolio_id, symbol="XOM")
+    await run_queued_jobs(app, settings, [synthetic])
+    # when
+    data = await alice.api.gql(
+        "query($id: ID!) { portfolio(id: $id) { positionGroups(by: SECTOR) { key positionCount } } }",
+        {"id": portfolio_id},
+    )
+    # then
+    assert data["portfolio"]["positionGroups"] == [
+        {"key": "Energy", "positionCount": 1},
+        {"key": "Financials", "positionCount": 2},
+    ]
+
+
+async def test_price_history_ending_on_a_leap_day_answers(alice: SignedIn) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    position = (await add_position(alice, portfolio_id, symbol="JPM"))["position"]
+    # when
+    data = await alice.api.gql(
+        'query($id: ID!) { position(id: $id) { priceHistory(to: "2024-02-29") { date } } }',
+        {"id": position["id"]},
+    )
+    # then
+    assert data["position"]["priceHistory"] == []

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -86,6 +88,8 @@ BAD_POSITIONS: list[tuple[str, dict[str, Any], str, str]] = [
     ("zero multiplier", {"multiplier": 0}, "multiplier", "OUT_OF_RANGE"),
     ("oversized notes", {"notes": "n" * 2001}, "notes", "TOO_LONG"),
     ("malformed tag id", {"tagIds": ["not-an-id"]}, "tagIds", "NOT_FOUND"),
+    ("sub-micro quantity", {"quantity": 0.0000001}, "quantity", "TOO_MANY_DECIMALS"),
+    ("sub-micro price", {"entryPrice": 12.1234567}, "entryPrice", "TOO_MANY_DECIMALS"),
 ]
 
 
@@ -251,3 +255,36 @@ async def test_a_page_larger_than_the_limit_is_refused(alice: SignedIn) -> None:
     )
     # then
     assert body["errors"][0]["extensions"]["code"] == "OUT_OF_RANGE"
+
+
+async def test_a_closed_position_shows_realised_not_unrealised_pnl(alice: SignedIn) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    position_id = (
+        await add_position(
+            alice, portfolio_id, quantity=-100, entryPrice=150, entryDate=days_ago(10)
+        )
+    )["position"]["id"]
+    await alice.api.gql(
+        CLOSE_POSITION, {"input": {"id": position_id, "exitPrice": 140, "exitDate": days_ago(2)}}
+    )
+    # when
+    data = await alice.api.gql(
+        "query($id: ID!) { position(id: $id) { marketValue unrealizedPnl realizedPnl } }",
+        {"id": position_id},
+    )
+    # then
+    assert data["position"] == {"marketValue": 0.0, "unrealizedPnl": 0.0, "realizedPnl": 1000.0}
+
+
+async def test_a_garbled_cursor_is_a_user_error(alice: SignedIn) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    cursor = base64.urlsafe_b64encode(json.dumps(["AAPL", 5]).encode()).decode()
+    # when
+    body = await alice.api.raw(
+        "query($id: ID!, $c: String) { portfolio(id: $id) { positions(after: $c) { totalCount } } }",
+        {"id": portfolio_id, "c": cursor},
+    )
+    # then
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"

@@ -157,18 +157,34 @@ async def _refresh_prices(settings: Settings) -> None:
     now = clock.now()
     async with _transaction(settings) as session:
         symbols = await market_data.held_symbols(session)
+        symbols = [*symbols, *market_data.FACTOR_ETF_SYMBOLS]
         report = await market_data.backfill(
             session,
             providers=build_providers(settings),
-            symbols=[*symbols, *market_data.FACTOR_ETF_SYMBOLS],
+            symbols=symbols,
             end=calendar.last_completed_session(now),
             days=settings.backfill_days,
             now=now,
         )
+    await _forget_prices(settings, symbols)
     click.echo(
         f"Market data ({', '.join(settings.provider_names)}): {report.bars_stored} bars stored, "
         f"{report.up_to_date} symbols up to date, {len(report.failed)} failed"
     )
+
+
+async def _forget_prices(settings: Settings, symbols: list[str]) -> None:
+    """Drop cached latest prices of symbols whose bars a command just stored."""
+    from redis.asyncio import Redis
+
+    from sigmasight.marketdata.prices import forget_latest_prices
+
+    if settings.redis_url:
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            await forget_latest_prices(redis, symbols)
+        finally:
+            await redis.aclose()
 
 
 @asynccontextmanager
@@ -294,6 +310,7 @@ def market_data_import(file: Path) -> None:
     async def store() -> None:
         async with _transaction(settings) as session:
             stored = await import_price_file(session, data=data, now=clock.now())
+        await _forget_prices(settings, stored.symbols)
         click.echo(f"{stored.bars} bars stored for {len(stored.symbols)} symbols.")
 
     try:

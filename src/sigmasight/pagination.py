@@ -51,7 +51,7 @@ def _decode(cursor: str, keys: Sequence[InstrumentedAttribute[Any]], arg: str) -
             kind = key.type.python_type
             values.append(kind.fromisoformat(value) if kind in (date, datetime) else kind(value))
         return values
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise Invalid(
             "Cursor is not valid for this list.", field=arg, code="INVALID_CURSOR"
         ) from exc

@@ -87,8 +87,8 @@ async def _demo_user(session: AsyncSession, book: DemoBook, password: str) -> Us
         return await auth_service.create(
             session, email=book.email, password=password, full_name=book.full_name, is_demo=True
         )
-    if not passwords.verify_password(user.password_hash, password):
-        user.password_hash = passwords.hash_password(password)
+    if not await passwords.verify_password_off_loop(user.password_hash, password):
+        user.password_hash = await passwords.hash_password_off_loop(password)
     return user
 
 
@@ -102,7 +102,8 @@ async def seed_demo(session: AsyncSession, *, password: str, today: date) -> dic
         portfolio = (
             await session.execute(
                 select(Portfolio).where(
-                    Portfolio.owner_id == user.id, Portfolio.name == book.portfolio
+                    Portfolio.owner_id == user.id,
+                    func.lower(Portfolio.name) == book.portfolio.lower(),
                 )
             )
         ).scalar_one_or_none() or await portfolio_service.create(

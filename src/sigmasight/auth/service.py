@@ -97,7 +97,7 @@ async def create(
         )
     user = User(
         email=email,
-        password_hash=passwords.hash_password(password),
+        password_hash=await passwords.hash_password_off_loop(password),
         full_name=(full_name or "").strip() or None,
         role=role,
         is_demo=is_demo,
@@ -166,12 +166,12 @@ async def login(
     """Check credentials and issue a token pair; one error for a wrong email or password."""
     user = await get_by_email(session, email=email)
     if (
-        not passwords.verify_password(user.password_hash if user else None, password)
+        not await passwords.verify_password_off_loop(user.password_hash if user else None, password)
         or user is None
     ):
         raise Unauthenticated("Email or password is incorrect.", code="INVALID_CREDENTIALS")
     if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+        user.password_hash = await passwords.hash_password_off_loop(password)
     user.last_login_at = now
     return await _issue_tokens(session, user=user, settings=settings, now=now)
 

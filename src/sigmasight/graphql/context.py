@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from sigmasight.graphql.loaders import Loaders
 from sigmasight.settings import Settings
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,9 +40,13 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session_factory, self.redis, self.settings)
 
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run `callback` once the current mutation's transaction has committed (never if not)."""
+        self._after_commit.append(callback)
+
     def enqueue_after_commit(self, function: str, job_id: str) -> None:
         """Queue a background job once the current mutation's transaction has committed."""
-        self._after_commit.append(lambda: self.enqueue(function, job_id))
+        self.after_commit(lambda: self.enqueue(function, job_id))
 
     def require_actor(self) -> Actor:
         """The signed-in actor, or a top-level UNAUTHENTICATED error."""
@@ -66,21 +72,27 @@ class Context:
 
     async def mutate(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T | UserErrorType:
         """Run `work` in one transaction; a domain error rolls it back and becomes a user error."""
-        async with self.session_factory() as session:
-            try:
-                result = await work(session)
-            except DomainError as error:
-                self._after_commit.clear()
-                if error.commit_changes:
-                    await session.commit()
-                else:
-                    await session.rollback()
-                return to_user_error(error)
-            await session.commit()
-        # Jobs see the committed rows they were queued for, and none from a rolled-back one.
-        while self._after_commit:
-            await self._after_commit.pop(0)()
-        return result
+        try:
+            async with self.session_factory() as session:
+                try:
+                    result = await work(session)
+                except DomainError as error:
+                    if error.commit_changes:
+                        await session.commit()
+                    else:
+                        await session.rollback()
+                    return to_user_error(error)
+                await session.commit()
+            # Callbacks see the committed rows they were queued for, none from a rolled-back one.
+            for callback in self._after_commit:
+                try:
+                    await callback()
+                except Exception:
+                    # The change is saved; a failed follow-up must not report it as failed.
+                    logger.exception("after-commit step failed")
+            return result
+        finally:
+            self._after_commit.clear()
 
 
 Info = StrawberryInfo[Context, None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 import strawberry
@@ -138,8 +138,7 @@ async def price_points(
     """Stored bars of a symbol in a window of at most two years."""
     today = info.context.now.date()
     end = end or today
-    start = start or end.replace(year=end.year - 1)
-    start = max(start, end.replace(year=end.year - 2))
+    start = max(start or end - timedelta(days=365), end - timedelta(days=731))
     async with info.context.session() as session:
         bars = await prices.price_history(session, symbol=symbol, start=start, end=end)
     return [PricePoint.from_model(b) for b in bars]

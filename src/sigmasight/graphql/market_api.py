@@ -164,7 +164,7 @@ class MarketDataMutation:
             else:
                 data = await input.file.read(MAX_FILE_BYTES + 1)  # type: ignore[union-attr]
             stored = await market_data.import_price_file(session, data=data, now=ctx.now)
-            await prices.forget_latest_prices(ctx.redis, stored.symbols)
+            ctx.after_commit(lambda: prices.forget_latest_prices(ctx.redis, stored.symbols))
             return ImportMarketDataSuccess(
                 bars=stored.bars, symbols=stored.symbols, profiles=stored.profiles
             )

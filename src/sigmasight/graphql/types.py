@@ -173,10 +173,12 @@ class PositionNode(Node):
         return float(price.close) if price else None
 
     @strawberry.field(
-        description="Dollars: quantity x last price x multiplier (negative for shorts); null "
-        "without a price."
+        description="Dollars: quantity x last price x multiplier (negative for shorts); 0 once "
+        "closed; null without a price."
     )
     async def market_value(self, info: Info) -> float | None:
+        if self.exit_date is not None:
+            return 0.0  # a closed position holds nothing
         price = await latest_price(info, self.symbol)
         return None if price is None else self.quantity * float(price.close) * self.multiplier
 
@@ -185,6 +187,8 @@ class PositionNode(Node):
         "price."
     )
     async def unrealized_pnl(self, info: Info) -> float | None:
+        if self.exit_date is not None:
+            return 0.0  # its P&L is realised; see `realizedPnl`
         price = await latest_price(info, self.symbol)
         if price is None:
             return None
@@ -195,10 +199,21 @@ class PositionNode(Node):
         "without a price."
     )
     async def unrealized_pnl_percent(self, info: Info) -> float | None:
+        if self.exit_date is not None:
+            return 0.0
         price = await latest_price(info, self.symbol)
         if price is None:
             return None
         return (float(price.close) / self.entry_price - 1) * 100 * (1 if self.quantity > 0 else -1)
+
+    @strawberry.field(
+        description="Dollars, once closed: (exit price - entry price) x quantity x multiplier; "
+        "null while open."
+    )
+    def realized_pnl(self) -> float | None:
+        if self.exit_price is None:
+            return None
+        return (self.exit_price - self.entry_price) * self.quantity * self.multiplier
 
     @strawberry.field(description="Sector of the stock (of the underlying, for options).")
     async def sector(self, info: Info) -> str | None:
@@ -372,7 +387,8 @@ class PortfolioNode(Node):
         "(plus `Untagged`); the other groupings are partitions. STRATEGY lists STRATEGY-kind tags, "
         "then detected covered calls, protective puts, collars, vertical spreads, straddles, "
         "strangles and pairs (a long and a short stock sharing a tag no other position has), "
-        "then the rest. SECTOR is `UNCLASSIFIED` until sector data is loaded."
+        "then the rest. SECTOR uses the underlying's sector from the security master "
+        "(`UNCLASSIFIED` when it has none)."
     )
     async def position_groups(
         self,

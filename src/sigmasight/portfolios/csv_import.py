@@ -49,7 +49,7 @@ class ImportRow:
     quantity: Decimal
     entry_price: Decimal
     entry_date: date
-    tags: tuple[str, ...]
+    tags: tuple[str, ...] | None  # None: the file has no tags column, so tags stay as they are
 
 
 @dataclass(slots=True)
@@ -209,16 +209,10 @@ def _parse_row(
     quantity = check("quantity", lambda raw: check_quantity(parse_number(raw)))
     price = check("entry_price", lambda raw: check_price(parse_number(raw), field="entry_price"))
     entry_date = check("entry_date", lambda raw: check_entry_date(parse_date(raw), today=today))
-    tags = check("tags", _tags)
+    tags = check("tags", _tags) if "tags" in header else None
     if len(parsed.errors) > errors_before:
         return None
-    assert (
-        instrument
-        and quantity is not None
-        and price is not None
-        and entry_date
-        and tags is not None
-    )
+    assert instrument and quantity is not None and price is not None and entry_date
     option = instrument.option
     if option is not None and option.expiration < today:
         parsed.warnings.append(

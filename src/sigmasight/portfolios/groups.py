@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.marketdata.models import Security
 from sigmasight.portfolios import tags as tag_service
 from sigmasight.portfolios.models import Position, Tag, TagKind
 from sigmasight.portfolios.strategies import Leg, StrategyKind, detect_strategies
@@ -117,8 +118,11 @@ async def group_positions(
     if by is GroupBy.UNDERLYING:
         return _by_attribute(positions, lambda p: p.underlying)
     if by is GroupBy.SECTOR:
-        # Sectors come from the security master; until a symbol has one it is unclassified.
-        return _by_attribute(positions, lambda p: UNCLASSIFIED_SECTOR)
+        # Options fall under their underlying's sector; a symbol with no sector is unclassified.
+        underlyings = {p.underlying for p in positions}
+        by_symbol = select(Security.symbol, Security.sector).where(Security.symbol.in_(underlyings))
+        sectors = {symbol: sector for symbol, sector in await session.execute(by_symbol)}
+        return _by_attribute(positions, lambda p: sectors.get(p.underlying) or UNCLASSIFIED_SECTOR)
     tags = await tag_service.tags_by_position(session, position_ids=[p.id for p in positions])
     if by is GroupBy.TAG:
         return _by_tag(positions, tags)

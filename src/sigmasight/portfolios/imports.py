@@ -69,7 +69,7 @@ def _plan_new_tags(
     new_names: dict[str, str] = {}
     over_limit: set[int] = set()
     for row in rows:
-        wanted = {n.lower(): n for n in row.tags if n.lower() not in existing}
+        wanted = {n.lower(): n for n in row.tags or () if n.lower() not in existing}
         fresh = {k: v for k, v in wanted.items() if k not in new_names}
         if len(new_names) + len(fresh) > room:
             report.errors.append(
@@ -160,7 +160,11 @@ async def import_positions(
             new_rows.append(row)
             continue
         position, current_tags = match
-        wanted = frozenset(tag_ids.get(t.lower(), uuid.UUID(int=0)) for t in row.tags)
+        wanted = (
+            current_tags
+            if row.tags is None
+            else frozenset(tag_ids.get(t.lower(), uuid.UUID(int=0)) for t in row.tags)
+        )
         if (position.quantity, position.entry_price, current_tags) == (
             row.quantity,
             row.entry_price,
@@ -219,14 +223,15 @@ async def _write(
                 for p, r in changed
             ],
         )
+        retagged = [(p.id, r) for p, r in changed if r.tags is not None]
         await session.execute(
-            delete(position_tags).where(position_tags.c.position_id.in_([p.id for p, _ in changed]))
+            delete(position_tags).where(position_tags.c.position_id.in_([i for i, _ in retagged]))
         )
-        tagged += [(p.id, r) for p, r in changed]
+        tagged += retagged
     links = [
         {"position_id": position_id, "tag_id": tag_ids[name.lower()]}
         for position_id, row in tagged
-        for name in row.tags
+        for name in row.tags or ()
     ]
     if links:
         await session.execute(insert(position_tags), links)

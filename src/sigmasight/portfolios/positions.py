@@ -34,6 +34,7 @@ MAX_ENTRY_AGE = timedelta(days=3653)  # ten years
 MAX_ABS_QUANTITY = Decimal("1e12")
 MAX_PRICE = Decimal("1e9")
 MAX_NOTES_LENGTH = 2000
+DECIMAL_PLACES = 6  # scale of the quantity and price columns
 
 
 class PositionStatus(StrEnum):
@@ -98,10 +99,19 @@ def position_type_for(quantity: Decimal, option_type: OptionType | None) -> Posi
     return PositionType.LP if long else PositionType.SP
 
 
+def _check_places(value: Decimal, *, field: str) -> None:
+    # Stored with six decimals: anything finer would be rounded silently (or to zero).
+    if value.as_tuple().exponent < -DECIMAL_PLACES:  # type: ignore[operator]
+        raise Invalid(
+            f"At most {DECIMAL_PLACES} decimal places.", field=field, code="TOO_MANY_DECIMALS"
+        )
+
+
 def check_quantity(quantity: Decimal, *, field: str = "quantity") -> Decimal:
-    """A signed, non-zero, finite quantity (negative is short)."""
+    """A signed, non-zero, finite quantity (negative is short), at most six decimals."""
     if not quantity.is_finite() or abs(quantity) >= MAX_ABS_QUANTITY:
         raise Invalid("Quantity is out of range.", field=field, code="OUT_OF_RANGE")
+    _check_places(quantity.normalize(), field=field)
     if quantity == 0:
         raise Invalid(
             "Quantity must not be zero; use a negative quantity for shorts.",
@@ -115,6 +125,7 @@ def check_price(price: Decimal, *, field: str, allow_zero: bool = False) -> Deci
     """A finite price, positive (or zero where allowed, as for an option that expired worthless)."""
     if not price.is_finite() or price >= MAX_PRICE:
         raise Invalid("Price is out of range.", field=field, code="OUT_OF_RANGE")
+    _check_places(price.normalize(), field=field)
     if price < 0 or (price == 0 and not allow_zero):
         raise Invalid("Price must be positive.", field=field, code="NON_POSITIVE_PRICE")
     return price
