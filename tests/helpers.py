@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from sigmasight import clock
 from tests.conftest import SignedIn
 from tests.documents import ADD_POSITION, CREATE_PORTFOLIO, CREATE_TAG
 
 
 def days_ago(days: int) -> str:
-    return (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
+    return (clock.today() - timedelta(days=days)).isoformat()
 
 
 def occ_symbol(underlying: str, days_ahead: int, cp: str, strike: float) -> str:
     """A live OCC symbol expiring `days_ahead` days from today."""
-    expiry = datetime.now(UTC).date() + timedelta(days=days_ahead)
+    expiry = clock.today() + timedelta(days=days_ahead)
     return f"{underlying}{expiry:%y%m%d}{cp}{round(strike * 1000):08d}"
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
+from sigmasight import clock
 from sigmasight.portfolios.models import Position, Tag, position_tags
 from tests.conftest import SignedIn
 from tests.helpers import add_position, create_portfolio, days_ago, occ_symbol
@@ -49,7 +50,7 @@ async def _row_counts(app: Starlette) -> tuple[int, int, int]:
 
 
 def _future() -> str:
-    return (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
+    return (clock.today() + timedelta(days=3)).isoformat()
 
 
 BAD_FILES: list[tuple[str, str | bytes, int, str | None, str]] = [

@@ -13,6 +13,7 @@ from sigmasight import clock
 from sigmasight.batch.models import BatchJob, JobStatus
 from sigmasight.db import create_session_factory
 from sigmasight.marketdata import calendar
+from sigmasight.marketdata import service as market_data
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.providers.base import (
     Bar,
@@ -280,3 +281,39 @@ async def test_price_history_ending_on_a_leap_day_answers(alice: SignedIn) -> No
     )
     # then
     assert data["position"]["priceHistory"] == []
+
+
+class BrokenProvider(SyntheticProvider):
+    """Works until it reaches one symbol, then fails with a bug rather than a provider fault."""
+
+    async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
+        if symbol == "ZZZ":
+            raise RuntimeError("provider client bug")
+        return await super().daily_bars(symbol, start, end)
+
+
+async def test_a_job_that_dies_is_marked_failed_and_keeps_the_chunks_it_committed(
+    app: Starlette, settings: Settings
+) -> None:
+    # given: 60 symbols, the last of which breaks the provider
+    symbols = [f"AAA{i:02d}" for i in range(59)] + ["ZZZ"]
+    async with create_session_factory(app.state.engine)() as session, session.begin():
+        job = await market_data.request_backfill(
+            session,
+            symbols=symbols,
+            requested_by=None,
+            end=calendar.last_completed_session(clock.now()),
+            days=5,
+        )
+    assert job is not None
+    broken = BrokenProvider(today=lambda: calendar.last_completed_session(clock.now()))
+    # when
+    with pytest.raises(RuntimeError):
+        await backfill_market_data(job_context(app, settings, [broken]), str(job.id))
+    # then
+    async with create_session_factory(app.state.engine)() as session:
+        row = await session.get(BatchJob, job.id)
+        kept = await session.scalar(select(func.count(func.distinct(DailyBar.symbol))))
+    assert row is not None and row.status is JobStatus.FAILED
+    assert row.finished_at is not None
+    assert kept == 50  # the first committed chunk

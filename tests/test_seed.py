@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
+from sigmasight import clock
 from sigmasight.auth.models import Role, User
 from sigmasight.db import create_session_factory, transaction
 from sigmasight.portfolios.models import Position
@@ -73,7 +74,7 @@ def test_shifting_a_book_moves_dates_and_expirations_by_whole_weeks() -> None:
 
 async def test_a_demo_user_sees_their_book_with_strategies(api: Api, app: Starlette) -> None:
     # given
-    await _seed(app, date.today())
+    await _seed(app, clock.today())
     login = (await api.gql(LOGIN, {"email": "demo_balanced@sigmasight.dev", "password": PASSWORD}))[
         "login"
     ]
@@ -107,7 +108,7 @@ async def test_reset_demo_data_is_for_admins_only(api: Api, app: Starlette) -> N
 
 async def test_reset_demo_data_restores_the_books(api: Api, app: Starlette) -> None:
     # given
-    await _seed(app, date.today())
+    await _seed(app, clock.today())
     admin = await sign_up(api, "admin@example.com")
     async with app.state.engine.begin() as conn:
         await conn.execute(update(User).where(User.email == admin.email).values(role=Role.ADMIN))
@@ -132,7 +133,7 @@ async def test_is_seeded_once_every_demo_account_exists(app: Starlette) -> None:
     async with session_factory() as session:
         before = await is_seeded(session)
     # when
-    await _seed(app, date.today())
+    await _seed(app, clock.today())
     # then
     async with session_factory() as session:
         assert (before, await is_seeded(session)) == (False, True)

@@ -15,6 +15,8 @@ from sigmasight.marketdata import service as market_data
 from sigmasight.settings import Settings
 
 JobContext = dict[str, Any]
+BACKFILL_CHUNK = 50  # symbols per committed transaction
+BACKFILL_TIMEOUT_SECONDS = 3600  # rate-limited providers need minutes per hundred symbols
 
 
 async def purge_expired_refresh_tokens(ctx: JobContext) -> int:
@@ -24,7 +26,11 @@ async def purge_expired_refresh_tokens(ctx: JobContext) -> int:
 
 
 async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
-    """Fetch the missing days of the job's symbols; progress and outcome go to its job row."""
+    """Fetch the missing days of the job's symbols; progress and outcome go to its job row.
+
+    Symbols are committed a chunk at a time, so a run that times out or dies keeps what it
+    fetched, and a re-run only fetches the rest.
+    """
     factory = ctx["session_factory"]
     settings: Settings = ctx["settings"]
     job_uuid = uuid.UUID(job_id)
@@ -34,55 +40,63 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
         if job is None:
             return {}
         symbols: list[str] = list(job.params.get("symbols", []))
+        end = job.as_of or calendar.last_completed_session(now)
         await batch_service.start(session, job_id=job_uuid, now=now)
-
-    async def progress(done: int, total: int) -> None:
-        if done == total or done % max(1, total // 10) == 0:
+    total = market_data.BackfillReport()
+    try:
+        for start in range(0, len(symbols), BACKFILL_CHUNK):
+            chunk = symbols[start : start + BACKFILL_CHUNK]
+            async with transaction(factory) as session:
+                report = await market_data.backfill(
+                    session,
+                    providers=ctx["providers"],
+                    symbols=chunk,
+                    end=end,
+                    days=settings.backfill_days,
+                    now=now,
+                )
+            await prices.forget_latest_prices(ctx["redis"], chunk)
+            total.add(report)
+            done = start + len(chunk)
             async with transaction(factory) as session:
                 await batch_service.report_progress(
                     session,
                     job_id=job_uuid,
-                    progress=done / total,
-                    message=f"{done}/{total} symbols",
+                    progress=done / len(symbols),
+                    message=f"{done}/{len(symbols)} symbols",
                 )
-
-    try:
-        async with transaction(factory) as session:
-            report = await market_data.backfill(
-                session,
-                providers=ctx["providers"],
-                symbols=symbols,
-                end=calendar.last_completed_session(now),
-                days=settings.backfill_days,
-                now=now,
-                on_progress=progress,
-            )
-    except Exception as exc:
+    except BaseException as exc:  # timeouts cancel the job: the row must not stay RUNNING
         async with transaction(factory) as session:
             await batch_service.finish(
                 session,
                 job_id=job_uuid,
                 now=clock.now(),
-                counts={},
-                errors=[],
+                counts=_counts(total),
+                errors=_errors(total),
                 message=f"failed: {type(exc).__name__}",
                 failed=True,
             )
         raise
-    await prices.forget_latest_prices(ctx["redis"], symbols)
-    counts = {
-        "symbols": report.symbols,
-        "barsStored": report.bars_stored,
-        "upToDate": report.up_to_date,
-        "failed": len(report.failed),
-    }
     async with transaction(factory) as session:
         await batch_service.finish(
             session,
             job_id=job_uuid,
             now=clock.now(),
-            counts=counts,
-            errors=[{"item": s, "message": m} for s, m in sorted(report.failed.items())],
-            message=f"{report.bars_stored} bars stored, {len(report.failed)} symbols failed",
+            counts=_counts(total),
+            errors=_errors(total),
+            message=f"{total.bars_stored} bars stored, {len(total.failed)} symbols failed",
         )
-    return counts
+    return _counts(total)
+
+
+def _counts(report: market_data.BackfillReport) -> dict[str, int]:
+    return {
+        "symbols": report.symbols,
+        "barsStored": report.bars_stored,
+        "upToDate": report.up_to_date,
+        "failed": len(report.failed),
+    }
+
+
+def _errors(report: market_data.BackfillReport) -> list[dict[str, Any]]:
+    return [{"item": s, "message": m} for s, m in sorted(report.failed.items())]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.worker import func
 
+from sigmasight.clock import MARKET_TIMEZONE  # cron times are New York times
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.marketdata.providers.chain import build_providers
 from sigmasight.settings import Settings, get_settings
-from workers.jobs import JobContext, backfill_market_data, purge_expired_refresh_tokens
-
-# Cron times are New York times, the market's clock.
-MARKET_TIMEZONE = ZoneInfo("America/New_York")
+from workers.jobs import (
+    BACKFILL_TIMEOUT_SECONDS,
+    JobContext,
+    backfill_market_data,
+    purge_expired_refresh_tokens,
+)
 
 
 async def startup(ctx: JobContext) -> None:
@@ -33,7 +36,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker` bound to these settings."""
     assert settings.redis_url is not None
     return {
-        "functions": [purge_expired_refresh_tokens, backfill_market_data],
+        "functions": [
+            purge_expired_refresh_tokens,
+            func(backfill_market_data, timeout=BACKFILL_TIMEOUT_SECONDS),
+        ],
         "cron_jobs": [
             cron(purge_expired_refresh_tokens, hour={3}, minute={15}, run_at_startup=False)
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 
 def now() -> datetime:
@@ -10,6 +11,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# Trade, entry and expiry dates are exchange dates: a day ends at midnight in New York, not UTC.
+MARKET_TIMEZONE = ZoneInfo("America/New_York")
+
+
+def market_date(instant: datetime) -> date:
+    """The New York calendar date of an instant."""
+    return instant.astimezone(MARKET_TIMEZONE).date()
+
+
 def today() -> date:
-    """Today's date in UTC."""
-    return now().date()
+    """Today's date in New York, the exchange's calendar."""
+    return market_date(now())

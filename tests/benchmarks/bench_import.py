@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import httpx
 
-from sigmasight import migrate
+from sigmasight import clock, migrate
 from sigmasight.main import create_app
 from sigmasight.portfolios.csv_import import parse_positions_csv
 from sigmasight.settings import Environment, Settings
@@ -73,14 +73,14 @@ async def main() -> None:
             },
         )
         portfolio_id = created.json()["data"]["createPortfolio"]["portfolio"]["id"]
-        csv = make_csv(ROWS, date.today())
+        csv = make_csv(ROWS, clock.today())
         query = """mutation($input: ImportPositionsInput!) { importPositions(input: $input) {
           __typename ... on ImportPositionsSuccess { report { created unchanged } }
           ... on ImportRejectedError { message rowErrors { row code } } } }"""
         variables = {"input": {"portfolioId": portfolio_id, "csv": csv.decode()}}
 
         started = time.perf_counter()
-        parse_positions_csv(csv, today=date.today())
+        parse_positions_csv(csv, today=clock.today())
         parse_seconds = time.perf_counter() - started
 
         timings = []

@@ -44,7 +44,7 @@ class AdminMutation:
             password = ctx.settings.effective_demo_password
             if password is None:
                 raise Invalid("DEMO_PASSWORD is not configured.", code="NOT_CONFIGURED")
-            loaded = await reset_demo(session, password=password, today=ctx.now.date())
+            loaded = await reset_demo(session, password=password, today=ctx.today)
             return ResetDemoDataSuccess(
                 accounts=[DemoAccount(email=e, positions=n) for e, n in loaded.items()]
             )

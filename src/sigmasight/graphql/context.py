@@ -6,13 +6,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.types import Info as StrawberryInfo
 
+from sigmasight import clock
 from sigmasight.auth.actor import Actor
 from sigmasight.errors import DomainError, Forbidden, Unauthenticated
 from sigmasight.graphql.errors import UserErrorType, to_user_error
@@ -47,6 +48,11 @@ class Context:
     def enqueue_after_commit(self, function: str, job_id: str) -> None:
         """Queue a background job once the current mutation's transaction has committed."""
         self.after_commit(lambda: self.enqueue(function, job_id))
+
+    @property
+    def today(self) -> date:
+        """The request's date in New York, which trade and expiry dates are compared with."""
+        return clock.market_date(self.now)
 
     def require_actor(self) -> Actor:
         """The signed-in actor, or a top-level UNAUTHENTICATED error."""

@@ -89,7 +89,7 @@ class ImportMutation:
                 data=await _read(input),
                 mode=input.mode,
                 skip_invalid_rows=input.skip_invalid_rows,
-                today=ctx.now.date(),
+                today=ctx.today,
             )
             portfolio = await portfolio_service.get_or_raise(
                 session, actor=actor, portfolio_id=portfolio_id

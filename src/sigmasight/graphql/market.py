@@ -136,7 +136,7 @@ async def price_points(
     info: Info, symbol: str, start: date | None, end: date | None
 ) -> list[PricePoint]:
     """Stored bars of a symbol in a window of at most two years."""
-    today = info.context.now.date()
+    today = info.context.today
     end = end or today
     start = max(start or end - timedelta(days=365), end - timedelta(days=731))
     async with info.context.session() as session:

@@ -155,9 +155,7 @@ class PositionQuery:
             return None
         async with info.context.session() as session:
             position = await position_service.get(session, actor=actor, position_id=position_id)
-        return (
-            PositionNode.from_model(position, today=info.context.now.date()) if position else None
-        )
+        return PositionNode.from_model(position, today=info.context.today) if position else None
 
 
 @strawberry.type
@@ -168,7 +166,7 @@ class PositionMutation:
     ) -> AddPositionResult:
         ctx = info.context
         actor = ctx.require_actor()
-        today = ctx.now.date()
+        today = ctx.today
 
         async def work(session: AsyncSession) -> AddPositionSuccess:
             draft = PositionDraft(
@@ -203,7 +201,7 @@ class PositionMutation:
     ) -> UpdatePositionResult:
         ctx = info.context
         actor = ctx.require_actor()
-        today = ctx.now.date()
+        today = ctx.today
 
         async def work(session: AsyncSession) -> UpdatePositionSuccess:
             position = await position_service.update(
@@ -233,7 +231,7 @@ class PositionMutation:
     ) -> ClosePositionResult:
         ctx = info.context
         actor = ctx.require_actor()
-        today = ctx.now.date()
+        today = ctx.today
 
         async def work(session: AsyncSession) -> ClosePositionSuccess:
             position = await position_service.close(
@@ -286,7 +284,7 @@ class PositionMutation:
                 tag_ids=_tag_ids(tag_ids),
             )
             return SetPositionTagsSuccess(
-                position=PositionNode.from_model(position, today=ctx.now.date())
+                position=PositionNode.from_model(position, today=ctx.today)
             )
 
         return await ctx.mutate(work)  # type: ignore[return-value]

@@ -57,7 +57,7 @@ class NodeQuery:
                 return PortfolioNode.from_model(p) if p else None
             if type_name == "Position":
                 pos = await position_service.get(session, actor=actor, position_id=object_id)
-                return PositionNode.from_model(pos, today=ctx.now.date()) if pos else None
+                return PositionNode.from_model(pos, today=ctx.today) if pos else None
             if type_name == "Tag":
                 tag = await tag_service.get(session, actor=actor, tag_id=object_id)
                 return TagNode.from_model(tag) if tag else None

@@ -379,7 +379,7 @@ class PortfolioNode(Node):
                     session, portfolio_id=self.portfolio_id, flt=flt
                 )
 
-        today = ctx.now.date()
+        today = ctx.today
         return to_connection(page, lambda p: PositionNode.from_model(p, today=today), count)
 
     @strawberry.field(
@@ -400,7 +400,7 @@ class PortfolioNode(Node):
             groups = await group_service.group_positions(
                 session, portfolio_id=self.portfolio_id, by=by
             )
-        today = ctx.now.date()
+        today = ctx.today
         return [
             PositionGroup(
                 key=g.key,

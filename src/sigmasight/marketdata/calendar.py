@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
+
+from sigmasight.clock import MARKET_TIMEZONE
 
 _ONE_DAY = timedelta(days=1)
 
@@ -149,13 +150,12 @@ def trading_days_back(end: date, count: int) -> list[date]:
     return days
 
 
-NEW_YORK = ZoneInfo("America/New_York")
 CLOSE = time(16, 0)
 
 
 def last_completed_session(now: datetime) -> date:
     """The latest trading day whose 16:00 New York close is at or before `now`."""
-    local = now.astimezone(NEW_YORK)
+    local = now.astimezone(MARKET_TIMEZONE)
     today = local.date()
     if is_trading_day(today) and local.time() >= CLOSE:
         return today

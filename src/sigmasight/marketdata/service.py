@@ -43,6 +43,13 @@ class BackfillReport:
     up_to_date: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # symbol -> error
 
+    def add(self, other: BackfillReport) -> None:
+        """Fold another run's counts into this one."""
+        self.symbols += other.symbols
+        self.bars_stored += other.bars_stored
+        self.up_to_date += other.up_to_date
+        self.failed |= other.failed
+
 
 async def store_bars(session: AsyncSession, bars: Sequence[Bar], *, source: str) -> int:
     """Upsert daily bars by (symbol, day); a re-fetched day replaces the stored one."""
@@ -182,7 +189,6 @@ async def backfill(
     end: date,
     days: int,
     now: datetime,
-    on_progress: Callable[[int, int], Awaitable[None]] | None = None,
 ) -> BackfillReport:
     """Fetch the trading days of the window ending on `end` that are not stored yet.
 
@@ -197,7 +203,7 @@ async def backfill(
     known = set(await session.scalars(select(Security.symbol).where(Security.symbol.in_(wanted))))
     fetched: dict[str, list[Bar]] = {}  # by source
     refreshed: dict[str, list[str]] = {}  # symbols, by source
-    for done, symbol in enumerate(wanted, start=1):
+    for symbol in wanted:
         missing = [d for d in window if d not in cached[symbol]]
         if occ.looks_like_option(symbol):
             missing = [] if end in cached[symbol] else [end]
@@ -215,8 +221,6 @@ async def backfill(
             profile = await _profile(providers, symbol)
             if profile is not None:
                 profiles.append(profile)
-        if on_progress is not None:
-            await on_progress(done, len(wanted))
     # Stored in bulk at the end: one INSERT per few thousand bars rather than per symbol.
     for source, bars in fetched.items():
         report.bars_stored += await store_bars(session, bars, source=source)

@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import urllib3
 from polygon import RESTClient  # type: ignore[import-untyped]  # the client ships no py.typed
 
+from sigmasight.clock import MARKET_TIMEZONE
 from sigmasight.marketdata.providers.base import (
     AssetType,
     Bar,
@@ -38,7 +38,6 @@ from sigmasight.marketdata.providers.retry import with_retries
 from sigmasight.portfolios.occ import SymbolError, parse_option
 
 T = TypeVar("T")
-NEW_YORK = ZoneInfo("America/New_York")
 _AGGS = {"adjusted": True, "sort": "asc", "limit": 50_000}  # 50,000 is Polygon's largest page
 _ASSET_TYPES = {
     "CS": AssetType.STOCK,
@@ -244,7 +243,7 @@ def _sector(sic_code: str | None) -> str | None:
 
 def _ny_date(epoch_seconds: float) -> date:
     # Exchange dates are New York dates: a snapshot updated at 20:30 New York is tomorrow in UTC.
-    return datetime.fromtimestamp(epoch_seconds, NEW_YORK).date()
+    return datetime.fromtimestamp(epoch_seconds, MARKET_TIMEZONE).date()
 
 
 def _decimal(value: float | int) -> Decimal:
