@@ -65,6 +65,14 @@ BAD_PRICE_FILES: list[tuple[str, str, int, str | None, str]] = [
         "INCONSISTENT_BAR",
     ),
     ("empty symbol", HEADER + ",2026-11-16,10,11,9,10,5\n", 2, "symbol", "REQUIRED"),
+    (
+        "junk symbol",
+        HEADER + "NOT A TICKER AT ALL,2026-11-16,10,11,9,10,5\n",
+        2,
+        "symbol",
+        "INVALID_SYMBOL",
+    ),
+    ("negative volume", HEADER + "ACME,2026-11-16,10,11,9,10,-5\n", 2, "volume", "NEGATIVE_VOLUME"),
 ]
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sigmasight.errors import Invalid
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.providers.base import Bar, SecurityProfile
+from sigmasight.portfolios import occ
 from sigmasight.portfolios.csv_import import RowIssue, decode_text, parse_date, parse_number
 
 PRICE_COLUMNS = ("symbol", "date", "open", "high", "low", "close")
@@ -30,6 +31,15 @@ def _price(raw: str, column: str) -> Decimal:
     if value <= 0:
         raise Invalid(f"'{column}' must be positive.", code="NON_POSITIVE_PRICE")
     return value
+
+
+def _symbol(raw: str) -> str:
+    try:
+        if occ.looks_like_option(raw):
+            return occ.parse_option(raw).symbol
+        return occ.normalise_stock_symbol(raw)
+    except occ.SymbolError as exc:
+        raise Invalid(str(exc), code=exc.code) from exc
 
 
 def parse_price_file(data: bytes) -> PriceFile:
@@ -96,14 +106,17 @@ def _row(row: dict[str, str], line: int, parsed: PriceFile) -> Bar | None:
             continue
         try:
             if column == "symbol":
-                values[column] = raw.upper()
+                values[column] = _symbol(raw)
             elif column == "date":
                 day = parse_date(raw)
                 if not calendar.is_trading_day(day):
                     raise Invalid(f"{day} is not an NYSE trading day.", code="NOT_A_TRADING_DAY")
                 values[column] = day
             elif column == "volume":
-                values[column] = int(parse_number(raw))
+                volume = parse_number(raw)
+                if volume < 0:
+                    raise Invalid("'volume' must not be negative.", code="NEGATIVE_VOLUME")
+                values[column] = int(volume)
             else:
                 values[column] = _price(raw, column)
         except Invalid as exc:
