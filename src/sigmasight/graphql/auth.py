@@ -66,10 +66,7 @@ LoginResult = Annotated[
 ]
 RefreshTokenResult = Annotated[
     RefreshTokenSuccess | AuthenticationError,
-    strawberry.union(
-        "RefreshTokenResult",
-        description="Outcome of `refreshToken`: the success type or a user error.",
-    ),
+    result_union("RefreshTokenResult"),
 ]
 LogoutResult = Annotated[
     LogoutSuccess | AuthenticationError,

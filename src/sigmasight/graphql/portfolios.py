@@ -7,7 +7,15 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmasight.graphql.arguments import After, Before, First, Input, Last, id_argument
+from sigmasight.graphql.arguments import (
+    After,
+    Before,
+    First,
+    Input,
+    Last,
+    id_argument,
+    result_union,
+)
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
@@ -34,24 +42,15 @@ class DeletePortfolioSuccess:
 
 CreatePortfolioResult = Annotated[
     CreatePortfolioSuccess | ValidationError | ConflictError,
-    strawberry.union(
-        "CreatePortfolioResult",
-        description="Outcome of `createPortfolio`: the success type or a user error.",
-    ),
+    result_union("CreatePortfolioResult"),
 ]
 UpdatePortfolioResult = Annotated[
     UpdatePortfolioSuccess | ValidationError | NotFoundError | ConflictError,
-    strawberry.union(
-        "UpdatePortfolioResult",
-        description="Outcome of `updatePortfolio`: the success type or a user error.",
-    ),
+    result_union("UpdatePortfolioResult"),
 ]
 DeletePortfolioResult = Annotated[
     DeletePortfolioSuccess | NotFoundError,
-    strawberry.union(
-        "DeletePortfolioResult",
-        description="Outcome of `deletePortfolio`: the success type or a user error.",
-    ),
+    result_union("DeletePortfolioResult"),
 ]
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmasight.graphql.arguments import Input, id_argument
+from sigmasight.graphql.arguments import Input, id_argument, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
@@ -50,38 +50,23 @@ class SetPositionTagsSuccess:
 _Errors = ValidationError | NotFoundError | ConflictError
 AddPositionResult = Annotated[
     AddPositionSuccess | _Errors,
-    strawberry.union(
-        "AddPositionResult",
-        description="Outcome of `addPosition`: the success type or a user error.",
-    ),
+    result_union("AddPositionResult"),
 ]
 UpdatePositionResult = Annotated[
     UpdatePositionSuccess | _Errors,
-    strawberry.union(
-        "UpdatePositionResult",
-        description="Outcome of `updatePosition`: the success type or a user error.",
-    ),
+    result_union("UpdatePositionResult"),
 ]
 ClosePositionResult = Annotated[
     ClosePositionSuccess | _Errors,
-    strawberry.union(
-        "ClosePositionResult",
-        description="Outcome of `closePosition`: the success type or a user error.",
-    ),
+    result_union("ClosePositionResult"),
 ]
 DeletePositionResult = Annotated[
     DeletePositionSuccess | NotFoundError,
-    strawberry.union(
-        "DeletePositionResult",
-        description="Outcome of `deletePosition`: the success type or a user error.",
-    ),
+    result_union("DeletePositionResult"),
 ]
 SetPositionTagsResult = Annotated[
     SetPositionTagsSuccess | ValidationError | NotFoundError,
-    strawberry.union(
-        "SetPositionTagsResult",
-        description="Outcome of `setPositionTags`: the success type or a user error.",
-    ),
+    result_union("SetPositionTagsResult"),
 ]
 
 
