@@ -57,14 +57,15 @@ class ImportPositionsInput:
     )
 
 
-async def _read(input: ImportPositionsInput) -> bytes:
-    if (input.csv is None) == (input.file is None):
+async def read_csv(csv: str | None, file: Upload | None) -> bytes:
+    """The CSV a mutation was given, as text or as an upload (exactly one of them)."""
+    if (csv is None) == (file is None):
         raise Invalid(
             "Give the CSV as `csv` text or as a `file` upload.", field="csv", code="REQUIRED"
         )
-    if input.csv is not None:
-        return input.csv.encode()
-    data: bytes = await input.file.read(MAX_FILE_BYTES + 1)  # type: ignore[union-attr]
+    if csv is not None:
+        return csv.encode()
+    data: bytes = await file.read(MAX_FILE_BYTES + 1)  # type: ignore[union-attr]
     return data
 
 
@@ -86,7 +87,7 @@ class ImportMutation:
                 session,
                 actor=actor,
                 portfolio_id=portfolio_id,
-                data=await _read(input),
+                data=await read_csv(input.csv, input.file),
                 mode=input.mode,
                 skip_invalid_rows=input.skip_invalid_rows,
                 today=ctx.today,

@@ -11,6 +11,7 @@ from strawberry.file_uploads import Upload
 
 from sigmasight.batch import service as batch_service
 from sigmasight.errors import Invalid
+from sigmasight.graphql import lookups
 from sigmasight.graphql.arguments import (
     After,
     Before,
@@ -23,13 +24,13 @@ from sigmasight.graphql.arguments import (
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import PriceFileRejectedError, ValidationError
 from sigmasight.graphql.ids import parse_id
+from sigmasight.graphql.imports import read_csv
 from sigmasight.graphql.market import BatchJobNode, SecurityNode, SymbolCoverageType
 from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.marketdata import calendar, prices
 from sigmasight.marketdata import service as market_data
 from sigmasight.marketdata.service import FACTOR_ETF_SYMBOLS
 from sigmasight.pagination import PageRequest
-from sigmasight.portfolios.csv_import import MAX_FILE_BYTES
 from sigmasight.portfolios.models import Portfolio, Position
 
 MAX_STATUS_SYMBOLS = 500
@@ -108,13 +109,9 @@ class MarketDataQuery:
     async def batch_job(
         self, info: Info, id: Annotated[strawberry.ID, id_argument("job run")]
     ) -> BatchJobNode | None:
-        actor = info.context.require_actor()
+        info.context.require_actor()
         job_id = parse_id(id, "BatchJob")
-        if job_id is None:
-            return None
-        async with info.context.session() as session:
-            job = await batch_service.get(session, actor=actor, job_id=job_id)
-        return BatchJobNode.from_model(job) if job else None
+        return await lookups.batch_job(info.context, job_id) if job_id else None
 
     @strawberry.field(
         description="Job runs, newest first: system jobs and your own (every run for an admin)."
@@ -157,12 +154,7 @@ class MarketDataMutation:
         ctx.require_admin()
 
         async def work(session: AsyncSession) -> ImportMarketDataSuccess:
-            if (input.csv is None) == (input.file is None):
-                raise Invalid("Give the CSV as `csv` text or a `file` upload.", field="csv")
-            if input.csv is not None:
-                data = input.csv.encode()
-            else:
-                data = await input.file.read(MAX_FILE_BYTES + 1)  # type: ignore[union-attr]
+            data = await read_csv(input.csv, input.file)
             stored = await market_data.import_price_file(session, data=data, now=ctx.now)
             ctx.after_commit(lambda: prices.forget_latest_prices(ctx.redis, stored.symbols))
             return ImportMarketDataSuccess(

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.graphql import lookups
 from sigmasight.graphql.arguments import (
     After,
     Before,
@@ -79,13 +80,9 @@ class PortfolioQuery:
     async def portfolio(
         self, info: Info, id: Annotated[strawberry.ID, id_argument("portfolio")]
     ) -> PortfolioNode | None:
-        actor = info.context.require_actor()
+        info.context.require_actor()
         portfolio_id = parse_id(id, "Portfolio")
-        if portfolio_id is None:
-            return None
-        async with info.context.session() as session:
-            portfolio = await portfolio_service.get(session, actor=actor, portfolio_id=portfolio_id)
-        return PortfolioNode.from_model(portfolio) if portfolio else None
+        return await lookups.portfolio(info.context, portfolio_id) if portfolio_id else None
 
     @strawberry.field(description="Your portfolios by name (every portfolio for an admin).")
     async def portfolios(

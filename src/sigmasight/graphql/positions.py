@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.graphql import lookups
 from sigmasight.graphql.arguments import Input, id_argument, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
@@ -134,13 +135,9 @@ class PositionQuery:
     async def position(
         self, info: Info, id: Annotated[strawberry.ID, id_argument("position")]
     ) -> PositionNode | None:
-        actor = info.context.require_actor()
+        info.context.require_actor()
         position_id = parse_id(id, "Position")
-        if position_id is None:
-            return None
-        async with info.context.session() as session:
-            position = await position_service.get(session, actor=actor, position_id=position_id)
-        return PositionNode.from_model(position, today=info.context.today) if position else None
+        return await lookups.position(info.context, position_id) if position_id else None
 
 
 @strawberry.type

@@ -15,8 +15,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
-from sigmasight.auth import service as auth_service
-from sigmasight.batch import service as batch_service
+from sigmasight.graphql import lookups
 from sigmasight.graphql.admin import AdminMutation
 from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
@@ -31,9 +30,6 @@ from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
 from sigmasight.graphql.tags import TagMutation
 from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode
-from sigmasight.portfolios import positions as position_service
-from sigmasight.portfolios import service as portfolio_service
-from sigmasight.portfolios import tags as tag_service
 from sigmasight.settings import Environment, Settings
 
 
@@ -45,29 +41,12 @@ class NodeQuery:
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, id_argument("object")]
     ) -> Node | None:
-        ctx = info.context
-        actor = ctx.require_actor()
+        info.context.require_actor()
         decoded = from_global_id(id)
-        if decoded is None:
+        lookup = lookups.BY_TYPE.get(decoded[0]) if decoded else None
+        if decoded is None or lookup is None:
             return None
-        type_name, object_id = decoded
-        async with ctx.session() as session:
-            if type_name == "Portfolio":
-                p = await portfolio_service.get(session, actor=actor, portfolio_id=object_id)
-                return PortfolioNode.from_model(p) if p else None
-            if type_name == "Position":
-                pos = await position_service.get(session, actor=actor, position_id=object_id)
-                return PositionNode.from_model(pos, today=ctx.today) if pos else None
-            if type_name == "Tag":
-                tag = await tag_service.get(session, actor=actor, tag_id=object_id)
-                return TagNode.from_model(tag) if tag else None
-            if type_name == "BatchJob":
-                job = await batch_service.get(session, actor=actor, job_id=object_id)
-                return BatchJobNode.from_model(job) if job else None
-            if type_name == "User" and (actor.is_admin or object_id == actor.user_id):
-                user = await auth_service.get(session, user_id=object_id)
-                return UserNode.from_model(user) if user else None
-        return None
+        return await lookup(info.context, decoded[1])
 
 
 @strawberry.type(description="Read the book: accounts, portfolios, positions, tags.")
