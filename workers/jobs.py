@@ -43,6 +43,19 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
         end = job.as_of or calendar.last_completed_session(now)
         await batch_service.start(session, job_id=job_uuid, now=now)
     total = market_data.BackfillReport()
+
+    async def finish(message: str, *, failed: bool = False) -> None:
+        async with transaction(factory) as session:
+            await batch_service.finish(
+                session,
+                job_id=job_uuid,
+                now=clock.now(),
+                counts=_counts(total),
+                errors=_errors(total),
+                message=message,
+                failed=failed,
+            )
+
     try:
         for start in range(0, len(symbols), BACKFILL_CHUNK):
             chunk = symbols[start : start + BACKFILL_CHUNK]
@@ -66,26 +79,9 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
                     message=f"{done}/{len(symbols)} symbols",
                 )
     except BaseException as exc:  # timeouts cancel the job: the row must not stay RUNNING
-        async with transaction(factory) as session:
-            await batch_service.finish(
-                session,
-                job_id=job_uuid,
-                now=clock.now(),
-                counts=_counts(total),
-                errors=_errors(total),
-                message=f"failed: {type(exc).__name__}",
-                failed=True,
-            )
+        await finish(f"failed: {type(exc).__name__}", failed=True)
         raise
-    async with transaction(factory) as session:
-        await batch_service.finish(
-            session,
-            job_id=job_uuid,
-            now=clock.now(),
-            counts=_counts(total),
-            errors=_errors(total),
-            message=f"{total.bars_stored} bars stored, {len(total.failed)} symbols failed",
-        )
+    await finish(f"{total.bars_stored} bars stored, {len(total.failed)} symbols failed")
     return _counts(total)
 
 
