@@ -7,6 +7,7 @@ answer, else embedded ones started under `.sigmasight/test`. Each test leaves th
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sigmasight.models import metadata
 from sigmasight.settings import Environment, Settings
 from tests.databases import recreate_database
 
-TEST_DATABASE = "sigmasight_test"
+TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "sigmasight_test")
 TEST_SECRET = "test-secret-of-sufficient-length-0123456789"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,8 +39,6 @@ def _answers(host: str, port: int) -> bool:
 
 
 def _server_urls() -> tuple[str, str]:
-    import os
-
     database_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("TEST_REDIS_URL")
     data_dir = ROOT / ".sigmasight" / "test"
