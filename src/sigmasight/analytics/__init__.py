@@ -1,0 +1,1 @@
+"""Pure, vectorised numpy analytics: option pricing, Greeks, implied and realised volatility."""
