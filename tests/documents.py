@@ -153,3 +153,29 @@ mutation SetTags($positionId: ID!, $tagIds: [ID!]!) {
   }
 }
 """
+
+DASHBOARD = """query Dashboard($id: ID!) { portfolio(id: $id) {
+  name cash equity totalValue totalPnl totalPnlPercent analyticsFlags
+  greeks { delta gamma theta vega rho dollarDelta dollarGamma }
+  notional: exposures(basis: NOTIONAL) {
+    long short gross net longPercent shortPercent grossPercent netPercent
+    longCount shortCount limit targetRange { min max } status }
+  deltaAdjusted: exposures(basis: DELTA_ADJUSTED) {
+    long short gross net longPercent shortPercent grossPercent netPercent
+    longCount shortCount limit targetRange { min max } status }
+  sectorExposures { sector positionCount marketValue
+    exposures(basis: DELTA_ADJUSTED) { long short gross net netPercent } }
+  positionGroups(by: STRATEGY) { key label strategy marketValue unrealizedPnl
+    exposures(basis: DELTA_ADJUSTED) { long short gross net }
+    greeks { delta gamma theta vega dollarDelta } positions { id } }
+  positions(first: 200) { totalCount edges { node {
+    id symbol underlying positionType quantity multiplier entryPrice entryDate
+    lastPrice marketValue costBasis unrealizedPnl unrealizedPnlPercent sector industry
+    notionalExposure deltaAdjustedExposure
+    greeks { delta gamma theta vega rho dollarDelta dollarGamma }
+    option { expiration strike optionType daysToExpiry yearsToExpiry impliedVolatility
+             volatilitySource underlyingPrice riskFreeRate dividendYield }
+    dataQuality { missingPrice stale source asOf flags }
+    tags { name }
+  } } }
+} }"""

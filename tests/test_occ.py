@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from sigmasight.portfolios import occ
-from sigmasight.portfolios.models import OptionType
+from sigmasight.instruments import occ
+from sigmasight.instruments.occ import OptionType
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,10 @@ import json
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 
+from sigmasight.db import create_session_factory
+from sigmasight.portfolios.positions import held_symbols
 from tests.conftest import SignedIn
 from tests.documents import (
     CLOSE_POSITION,
@@ -288,3 +291,23 @@ async def test_a_garbled_cursor_is_a_user_error(alice: SignedIn) -> None:
     )
     # then
     assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+
+
+async def test_held_symbols_lists_each_open_symbol_once_and_skips_closed_ones(
+    app: Starlette, alice: SignedIn, bob: SignedIn
+) -> None:
+    # given: AAPL held by two users, MSFT bought and sold
+    alice_book = await create_portfolio(alice)
+    await add_position(alice, alice_book, symbol="AAPL")
+    await add_position(bob, await create_portfolio(bob), symbol="AAPL")
+    sold = (await add_position(alice, alice_book, symbol="MSFT"))["position"]["id"]
+    await alice.api.gql(
+        CLOSE_POSITION, {"input": {"id": sold, "exitPrice": 140, "exitDate": days_ago(2)}}
+    )
+    # when
+    async with create_session_factory(app.state.engine)() as session:
+        symbols = await held_symbols(session)
+    # then
+    assert symbols.count("AAPL") == 1
+    assert "MSFT" not in symbols
+    assert symbols == sorted(symbols)

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from sigmasight import clock
 from sigmasight.auth.models import Role, User
 from sigmasight.db import create_session_factory, transaction
-from sigmasight.portfolios.models import Position
+from sigmasight.portfolios.models import Portfolio, Position
 from sigmasight.seed import (
     DEMO_BOOKS,
     SEED_AS_OF,
@@ -60,6 +60,27 @@ async def test_seeded_options_are_live_and_entries_are_past_whenever_seeded(app:
     options = [p for p in positions if p.expiration is not None]
     assert options and all(p.expiration > today for p in options)
     assert all(p.expiration.weekday() == 4 for p in options)
+
+
+async def test_every_demo_book_starts_with_cash(app: Starlette) -> None:
+    # given
+    today = date(2027, 3, 3)
+    # when
+    await _seed(app, today)
+    # then
+    async with create_session_factory(app.state.engine)() as session:
+        cash = {p.name: p.cash for p in (await session.execute(select(Portfolio))).scalars()}
+    assert set(cash) == {b.portfolio for b in DEMO_BOOKS}
+    assert all(amount > 0 for amount in cash.values()), cash
+
+
+def test_shifting_a_book_keeps_the_cash_row() -> None:
+    # given
+    text = "ticker,quantity,entry_price,entry_date,tags\nCASH,250000,,,\nAAPL,10,5,2026-11-02,\n"
+    # when
+    shifted = shift_book(text, days=7)
+    # then
+    assert shifted.splitlines()[1:] == ["CASH,250000,,,", "AAPL,10,5,2026-11-09,"]
 
 
 def test_shifting_a_book_moves_dates_and_expirations_by_whole_weeks() -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from sigmasight.portfolios.models import OptionType
+from sigmasight.instruments.occ import OptionType
 from sigmasight.portfolios.strategies import Leg, StrategyKind, detect_strategies
 
 JAN = date(2027, 1, 15)

@@ -15,7 +15,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight import embedded
-from sigmasight.portfolios.csv_import import RowIssue
+from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios.imports import ImportMode, ImportRejected, ImportReport
 from sigmasight.settings import Settings, get_settings
 
@@ -155,10 +155,11 @@ async def _refresh_prices(settings: Settings) -> None:
     from sigmasight.marketdata import calendar
     from sigmasight.marketdata import service as market_data
     from sigmasight.marketdata.providers.chain import build_providers
+    from sigmasight.portfolios.positions import held_symbols
 
     now = clock.now()
     async with _transaction(settings) as session:
-        symbols = await market_data.held_symbols(session)
+        symbols = await held_symbols(session)
         symbols = [*symbols, *market_data.FACTOR_ETF_SYMBOLS]
         report = await market_data.backfill(
             session,
@@ -254,6 +255,7 @@ def import_positions_command(
     click.echo(
         f"{report.mode}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.deleted} deleted, {report.skipped} skipped"
+        + ("" if report.cash is None else f", cash {report.cash:,.2f}")
         + ("" if report.applied else " (nothing written)")
     )
     if not report.applied and report.errors:

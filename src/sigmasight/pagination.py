@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from sigmasight.errors import Invalid
 
 T = TypeVar("T")
+K = TypeVar("K")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -67,15 +68,20 @@ def _page_size(value: int | None, arg: str) -> int:
     return value
 
 
-async def paginate(
-    session: AsyncSession,
-    stmt: Select[T],
-    *,
+@dataclass(frozen=True, slots=True)
+class _Window:
+    stmt: Select[Any]  # with the cursor predicates
+    order: list[Any]  # the order to read rows in: reversed when reading backwards
+    size: int
+    backwards: bool
+
+
+def _window(
+    stmt: Select[Any],
     keys: Sequence[InstrumentedAttribute[Any]],
     request: PageRequest,
-    descending: bool = False,
-) -> Page[T]:
-    """One page of `stmt` ordered by `keys` (the last key must be unique)."""
+    descending: bool,
+) -> _Window:
     if request.last is not None and request.first is not None:
         raise Invalid("Pass `first` or `last`, not both.", field="last", code="INVALID_ARGUMENTS")
     backwards = request.last is not None
@@ -91,15 +97,76 @@ async def paginate(
         stmt = stmt.where(key_tuple > before if descending else key_tuple < before)
     # Reading backwards walks the list order in reverse, then flips the page back.
     order = [k.desc() for k in keys] if backwards != descending else list(keys)
-    rows = list((await session.execute(stmt.order_by(*order).limit(size + 1))).scalars())
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
+    return _Window(stmt, order, size, backwards)
+
+
+def _page(
+    rows: list[T],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    request: PageRequest,
+    window: _Window,
+) -> Page[T]:
+    """A page from up to `size + 1` rows read in the window's order (the extra one says more)."""
+    more = len(rows) > window.size
+    rows = rows[: window.size]
+    if window.backwards:
         rows.reverse()
     cursors = [_encode([getattr(row, k.key) for k in keys]) for row in rows]
     return Page(
         items=rows,
         cursors=cursors,
-        has_next_page=more if not backwards else request.before is not None,
-        has_previous_page=more if backwards else request.after is not None,
+        has_next_page=more if not window.backwards else request.before is not None,
+        has_previous_page=more if window.backwards else request.after is not None,
     )
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[T],
+    *,
+    keys: Sequence[InstrumentedAttribute[Any]],
+    request: PageRequest,
+    descending: bool = False,
+) -> Page[T]:
+    """One page of `stmt` ordered by `keys` (the last key must be unique)."""
+    window = _window(stmt, keys, request, descending)
+    limited = window.stmt.order_by(*window.order).limit(window.size + 1)
+    rows: list[T] = list((await session.execute(limited)).scalars())
+    return _page(rows, keys, request, window)
+
+
+async def paginate_each(
+    session: AsyncSession,
+    stmt: Select[T],
+    *,
+    partition: InstrumentedAttribute[K],
+    partitions: Sequence[K],
+    keys: Sequence[InstrumentedAttribute[Any]],
+    request: PageRequest,
+    descending: bool = False,
+) -> dict[K, Page[T]]:
+    """For each value of `partition`, the page `paginate` would give of `stmt` narrowed to it,
+    all in one statement (`stmt` selects one entity; `partition` is one of its columns)."""
+    window = _window(stmt, keys, request, descending)
+    pages: dict[K, list[T]] = {p: [] for p in partitions}
+    if partitions:
+        # Number each partition's rows in the page order and keep the first size + 1 of each.
+        entity = stmt.column_descriptions[0]["entity"]
+        numbered = (
+            window.stmt.where(partition.in_(partitions))
+            .add_columns(
+                func.row_number()
+                .over(partition_by=partition, order_by=window.order)
+                .label("row_number")
+            )
+            .subquery()
+        )
+        row = aliased(entity, numbered)
+        limited = (
+            select(row)
+            .where(numbered.c.row_number <= window.size + 1)
+            .order_by(numbered.c.row_number)
+        )
+        for item in (await session.execute(limited)).scalars():
+            pages[getattr(item, partition.key)].append(item)
+    return {p: _page(rows, keys, request, window) for p, rows in pages.items()}

@@ -20,9 +20,10 @@ from sigmasight.auth import passwords
 from sigmasight.auth import service as auth_service
 from sigmasight.auth.actor import Actor
 from sigmasight.auth.models import User
+from sigmasight.instruments import occ
 from sigmasight.paths import project_root
-from sigmasight.portfolios import occ
 from sigmasight.portfolios import service as portfolio_service
+from sigmasight.portfolios.csv_import import CASH_TICKER
 from sigmasight.portfolios.imports import ImportMode, import_positions
 from sigmasight.portfolios.models import Portfolio, Tag
 
@@ -61,6 +62,9 @@ def shift_book(text: str, *, days: int) -> str:
     writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()), lineterminator="\n")
     writer.writeheader()
     for row in rows:
+        if row["ticker"].strip().upper() == CASH_TICKER:  # no dates to move
+            writer.writerow(row)
+            continue
         entry = date.fromisoformat(row["entry_date"]) + timedelta(days=days)
         row["entry_date"] = entry.isoformat()
         if occ.looks_like_option(row["ticker"]):

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     synthetic_seed: int = 42
     latest_price_cache_seconds: int = 900
     backfill_days: int = 90
+    # Options engine: the annual, continuously compounded risk-free rate (0.04 = 4%) and how many
+    # daily returns the realised-volatility fallback uses when an option's IV cannot be solved.
+    risk_free_rate: float = Field(default=0.04, ge=-0.05, le=0.5)
+    realized_volatility_window: int = Field(default=30, ge=5, le=252)
     log_level: str = "INFO"
 
     @field_validator("database_url")

@@ -39,7 +39,7 @@ class Context:
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.session_factory, self.redis, self.settings)
+        self.loaders = Loaders(self.session_factory, self.redis, self.settings, self.today)
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run `callback` once the current mutation's transaction has committed (never if not)."""
@@ -99,6 +99,9 @@ class Context:
             return result
         finally:
             self._after_commit.clear()
+            # Mutations run one after another: fields read after this one (its own payload, the
+            # next mutation's) must see what it wrote, not values loaded before it.
+            self.loaders.clear_all()
 
 
 Info = StrawberryInfo[Context, None]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios import imports
-from sigmasight.portfolios.csv_import import RowIssue
 from sigmasight.portfolios.imports import ImportMode
 
 ImportModeEnum = strawberry.enum(
@@ -34,6 +34,11 @@ class ImportReport:
     deleted: int = strawberry.field(description="Open positions removed (REPLACE only).")
     skipped: int = strawberry.field(description="Invalid rows left out (with `skipInvalidRows`).")
     tags_created: int = strawberry.field(description="Tags created because rows named them.")
+    cash: float | None = strawberry.field(
+        description="Cash balance in dollars the file's `CASH` row sets (negative for a margin "
+        "debit), written when `applied`; null when the file has no valid `CASH` row, so the "
+        "portfolio's cash is unchanged."
+    )
     errors: list[ImportRowError] = strawberry.field(description="Problems found, by row.")
     warnings: list[ImportRowError] = strawberry.field(
         description="Remarks that did not stop a row, e.g. `OPTION_EXPIRED`."
@@ -59,6 +64,7 @@ def to_report(report: imports.ImportReport) -> ImportReport:
         deleted=report.deleted,
         skipped=report.skipped,
         tags_created=report.tags_created,
+        cash=None if report.cash is None else float(report.cash),
         errors=to_row_errors(report.errors),
         warnings=to_row_errors(report.warnings),
     )

@@ -16,9 +16,9 @@ from sigmasight.graphql.ids import require_id
 from sigmasight.graphql.import_report import ImportModeEnum, ImportReport, to_report
 from sigmasight.graphql.market import BatchJobNode, schedule_backfill
 from sigmasight.graphql.types import PortfolioNode
+from sigmasight.instruments.csv_reading import MAX_FILE_BYTES
 from sigmasight.portfolios import imports
 from sigmasight.portfolios import service as portfolio_service
-from sigmasight.portfolios.csv_import import MAX_FILE_BYTES
 from sigmasight.portfolios.imports import ImportMode
 
 
@@ -73,7 +73,9 @@ async def read_csv(csv: str | None, file: Upload | None) -> bytes:
 class ImportMutation:
     @strawberry.mutation(
         description="Import positions from a CSV. Atomic: with any error nothing is written "
-        "unless `skipInvalidRows` is set. Options in OCC form; a negative quantity is a short."
+        "unless `skipInvalidRows` is set. Options in OCC form; a negative quantity is a short. "
+        "An optional row with ticker `CASH` sets the portfolio's cash: its quantity is the "
+        "dollar amount (negative for a margin debit), its other cells are ignored."
     )
     async def import_positions(
         self, info: Info, input: Annotated[ImportPositionsInput, Input]

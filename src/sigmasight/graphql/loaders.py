@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import date
+from typing import TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -11,11 +13,50 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from sigmasight.marketdata import prices
-from sigmasight.marketdata.models import Security, SymbolFetchStatus
+from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.marketdata.prices import LatestPrice
+from sigmasight.pagination import Page, PageRequest
+from sigmasight.portfolios import groups as group_service
+from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios import tags as tag_service
-from sigmasight.portfolios.models import Portfolio, Tag
+from sigmasight.portfolios.groups import GroupBy, PositionGroup
+from sigmasight.portfolios.models import Portfolio, Position, Tag
+from sigmasight.portfolios.positions import PositionFilter
+from sigmasight.risk import service as risk_service
+from sigmasight.risk.service import Book
 from sigmasight.settings import Settings
+
+K = TypeVar("K")
+G = TypeVar("G", bound=Hashable)
+V = TypeVar("V")
+
+# (symbol, first day, last day) of a price history.
+BarsKey = tuple[str, date, date]
+# (portfolio, filter, page) of a positions connection; the filter must hold tuples, not lists.
+PositionsPageKey = tuple[uuid.UUID, PositionFilter, PageRequest]
+PositionsCountKey = tuple[uuid.UUID, PositionFilter]
+GroupsKey = tuple[uuid.UUID, GroupBy]
+
+
+async def _per_group(
+    keys: Sequence[K],
+    group_of: Callable[[K], G],
+    load: Callable[[G, list[K]], Awaitable[dict[K, V]]],
+) -> list[V | Exception]:
+    """Values for `keys`, loading the keys that share a group together (one query per group).
+
+    A group that fails (a bad cursor, say) fails only its own keys.
+    """
+    groups: dict[G, list[K]] = {}
+    for key in keys:
+        groups.setdefault(group_of(key), []).append(key)
+    found: dict[K, V | Exception] = {}
+    for group, members in groups.items():
+        try:
+            found.update(await load(group, members))
+        except Exception as error:  # handed to each key's resolver, which raises it
+            found.update(dict.fromkeys(members, error))
+    return [found[k] for k in keys]
 
 
 class Loaders:
@@ -26,15 +67,45 @@ class Loaders:
         session_factory: async_sessionmaker[AsyncSession],
         redis: Redis,
         settings: Settings,
+        today: date,
     ) -> None:
         self._session_factory = session_factory
         self._redis = redis
         self._settings = settings
+        self._today = today
+        self.book_by_portfolio_id = DataLoader(self._book_by_portfolio_id)
         self.tags_by_position_id = DataLoader(self._tags_by_position_id)
         self.portfolio_by_id = DataLoader(self._portfolio_by_id)
         self.latest_price_by_symbol = DataLoader(self._latest_price_by_symbol)
         self.security_by_symbol = DataLoader(self._security_by_symbol)
         self.fetch_status_by_symbol = DataLoader(self._fetch_status_by_symbol)
+        self.bars_by_symbol_window = DataLoader(self._bars_by_symbol_window)
+        self.positions_by_portfolio_page = DataLoader(self._positions_by_portfolio_page)
+        self.position_count_by_portfolio_filter = DataLoader(
+            self._position_count_by_portfolio_filter
+        )
+        self.tags_by_portfolio_id = DataLoader(self._tags_by_portfolio_id)
+        self.tags_by_owner_id = DataLoader(self._tags_by_owner_id)
+        self.position_groups_by_portfolio_grouping = DataLoader(
+            self._position_groups_by_portfolio_grouping
+        )
+
+    def clear_all(self) -> None:
+        """Forget every cached value, so reads after a mutation's commit see its writes."""
+        for value in vars(self).values():
+            if isinstance(value, DataLoader):
+                value.clear_all()
+
+    async def _book_by_portfolio_id(self, keys: Sequence[uuid.UUID]) -> list[Book | None]:
+        async with self._session_factory() as session:
+            found = await risk_service.load_books(
+                session,
+                self._redis,
+                portfolio_ids=keys,
+                settings=self._settings,
+                today=self._today,
+            )
+        return [found.get(k) for k in keys]
 
     async def _tags_by_position_id(self, keys: Sequence[uuid.UUID]) -> list[list[Tag]]:
         async with self._session_factory() as session:
@@ -66,3 +137,66 @@ class Loaders:
             )
             found = {s.symbol: s for s in rows}
         return [found.get(k) for k in keys]
+
+    async def _bars_by_symbol_window(self, keys: Sequence[BarsKey]) -> list[list[DailyBar]]:
+        # One query spans every window asked for; each key gets its own slice.
+        async with self._session_factory() as session:
+            found = await prices.price_histories(
+                session,
+                symbols=[symbol for symbol, _, _ in keys],
+                start=min(start for _, start, _ in keys),
+                end=max(end for _, _, end in keys),
+            )
+        return [
+            [bar for bar in found[symbol.upper()] if start <= bar.day <= end]
+            for symbol, start, end in keys
+        ]
+
+    async def _positions_by_portfolio_page(
+        self, keys: Sequence[PositionsPageKey]
+    ) -> list[Page[Position] | Exception]:
+        # Portfolios asked for the same filter and page share one query, whatever their number.
+        async with self._session_factory() as session:
+
+            async def load(
+                group: tuple[PositionFilter, PageRequest], members: list[PositionsPageKey]
+            ) -> dict[PositionsPageKey, Page[Position]]:
+                flt, page = group
+                pages = await position_service.list_for_portfolios(
+                    session, portfolio_ids=[k[0] for k in members], flt=flt, page=page
+                )
+                return {k: pages[k[0]] for k in members}
+
+            return await _per_group(keys, lambda k: (k[1], k[2]), load)
+
+    async def _position_count_by_portfolio_filter(
+        self, keys: Sequence[PositionsCountKey]
+    ) -> list[int | Exception]:
+        async with self._session_factory() as session:
+
+            async def load(
+                flt: PositionFilter, members: list[PositionsCountKey]
+            ) -> dict[PositionsCountKey, int]:
+                counts = await position_service.count_for_portfolios(
+                    session, portfolio_ids=[k[0] for k in members], flt=flt
+                )
+                return {k: counts[k[0]] for k in members}
+
+            return await _per_group(keys, lambda k: k[1], load)
+
+    async def _tags_by_portfolio_id(self, keys: Sequence[uuid.UUID]) -> list[list[Tag]]:
+        async with self._session_factory() as session:
+            found = await tag_service.tags_by_portfolio(session, portfolio_ids=keys)
+        return [found[k] for k in keys]
+
+    async def _tags_by_owner_id(self, keys: Sequence[uuid.UUID]) -> list[list[Tag]]:
+        async with self._session_factory() as session:
+            found = await tag_service.tags_by_owner(session, owner_ids=keys)
+        return [found[k] for k in keys]
+
+    async def _position_groups_by_portfolio_grouping(
+        self, keys: Sequence[GroupsKey]
+    ) -> list[list[PositionGroup]]:
+        # Open positions of every portfolio in one query, their tags (or sectors) in one more.
+        async with self._session_factory() as session:
+            return await group_service.group_positions_of_portfolios(session, requests=keys)

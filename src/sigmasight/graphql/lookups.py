@@ -13,7 +13,7 @@ from sigmasight.batch import service as batch_service
 from sigmasight.graphql.context import Context
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.node import Node
-from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode
+from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode, position_node
 from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios import tags as tag_service
@@ -32,7 +32,7 @@ async def position(ctx: Context, object_id: uuid.UUID) -> PositionNode | None:
         found = await position_service.get(
             session, actor=ctx.require_actor(), position_id=object_id
         )
-    return PositionNode.from_model(found, today=ctx.today) if found else None
+    return await position_node(ctx, found) if found else None
 
 
 async def tag(ctx: Context, object_id: uuid.UUID) -> TagNode | None:

@@ -14,7 +14,8 @@ from sigmasight.batch.models import BatchJob, JobStatus
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.ids import to_global_id
 from sigmasight.graphql.node import Node
-from sigmasight.marketdata import calendar, prices
+from sigmasight.graphql.risk import AnalyticsFlagEnum
+from sigmasight.marketdata import calendar
 from sigmasight.marketdata import service as market_data
 from sigmasight.marketdata.models import DailyBar, Security
 from sigmasight.marketdata.prices import LatestPrice, SymbolCoverage
@@ -41,13 +42,21 @@ class DataQuality:
     )
     as_of: date | None = strawberry.field(description="Trading day of the price used.")
     last_error: str | None = strawberry.field(description="The last refresh error, if any.")
+    flags: list[AnalyticsFlagEnum] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list,
+        description="For positions: why analytics are partial or how they were reached.",
+    )
 
 
 async def data_quality(info: Info, symbol: str) -> DataQuality:
     """The data-quality flags of one symbol's latest price."""
-    loaders = info.context.loaders
-    price = await loaders.latest_price_by_symbol.load(symbol)
-    status = await loaders.fetch_status_by_symbol.load(symbol)
+    price = await info.context.loaders.latest_price_by_symbol.load(symbol)
+    return await price_quality(info, symbol, price)
+
+
+async def price_quality(info: Info, symbol: str, price: LatestPrice | None) -> DataQuality:
+    """The data-quality flags of a symbol whose latest price was already read."""
+    status = await info.context.loaders.fetch_status_by_symbol.load(symbol)
     failing = status is not None and status.last_error is not None
     expected = calendar.last_completed_session(info.context.now)
     return DataQuality(
@@ -57,11 +66,6 @@ async def data_quality(info: Info, symbol: str) -> DataQuality:
         as_of=price.day if price else None,
         last_error=status.last_error if status else None,
     )
-
-
-async def latest_price(info: Info, symbol: str) -> LatestPrice | None:
-    """The symbol's latest stored price, batched per request."""
-    return await info.context.loaders.latest_price_by_symbol.load(symbol)
 
 
 @strawberry.type(description="One trading day of a symbol; prices in dollars per share.")
@@ -135,12 +139,11 @@ class SecurityNode:
 async def price_points(
     info: Info, symbol: str, start: date | None, end: date | None
 ) -> list[PricePoint]:
-    """Stored bars of a symbol in a window of at most two years."""
+    """Stored bars of a symbol in a window of at most two years, batched per request."""
     today = info.context.today
     end = end or today
     start = max(start or end - timedelta(days=365), end - timedelta(days=731))
-    async with info.context.session() as session:
-        bars = await prices.price_history(session, symbol=symbol, start=start, end=end)
+    bars = await info.context.loaders.bars_by_symbol_window.load((symbol, start, end))
     return [PricePoint.from_model(b) for b in bars]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import strawberry
@@ -24,6 +25,7 @@ from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.graphql.types import PortfolioNode
 from sigmasight.pagination import PageRequest
 from sigmasight.portfolios import service as portfolio_service
+from sigmasight.portfolios.positions import to_decimal
 
 
 @strawberry.type(description="The portfolio was created.")
@@ -34,6 +36,13 @@ class CreatePortfolioSuccess:
 @strawberry.type(description="The portfolio was updated.")
 class UpdatePortfolioSuccess:
     portfolio: PortfolioNode = strawberry.field(description="The portfolio as it is now.")
+
+
+@strawberry.type(description="The portfolio's risk limits were set.")
+class SetRiskLimitsSuccess:
+    portfolio: PortfolioNode = strawberry.field(
+        description="The portfolio with its new `riskLimits`."
+    )
 
 
 @strawberry.type(description="The portfolio and its positions were deleted.")
@@ -48,6 +57,10 @@ CreatePortfolioResult = Annotated[
 UpdatePortfolioResult = Annotated[
     UpdatePortfolioSuccess | ValidationError | NotFoundError | ConflictError,
     result_union("UpdatePortfolioResult"),
+]
+SetRiskLimitsResult = Annotated[
+    SetRiskLimitsSuccess | ValidationError | NotFoundError,
+    result_union("SetRiskLimitsResult"),
 ]
 DeletePortfolioResult = Annotated[
     DeletePortfolioSuccess | NotFoundError,
@@ -70,6 +83,38 @@ class UpdatePortfolioInput:
     description: str | None = strawberry.field(
         default=None, description="New description; empty clears it."
     )
+    cash: float | None = strawberry.field(
+        default=None,
+        description="Cash balance in dollars; negative for a margin debit. Short-sale proceeds "
+        "are cash. At most two decimals, under 10 trillion either way.",
+    )
+
+
+@strawberry.input(
+    description="A portfolio's risk limits, in % of equity. Every limit is replaced: an omitted "
+    "or null field clears that limit."
+)
+class SetRiskLimitsInput:
+    portfolio_id: strawberry.ID = strawberry.field(description="The portfolio's id.")
+    gross_limit_percent: float | None = strawberry.field(
+        default=None,
+        description="Most gross exposure (long + |short|) allowed, in % of equity: above 0, at "
+        "most 10000 (200 = 2x equity). Null clears it.",
+    )
+    net_target_min_percent: float | None = strawberry.field(
+        default=None,
+        description="Low end of the net exposure target, in % of equity, -1000 to 1000; give "
+        "it with `netTargetMaxPercent` (both null clears the range).",
+    )
+    net_target_max_percent: float | None = strawberry.field(
+        default=None,
+        description="High end of the net exposure target, in % of equity, -1000 to 1000, at "
+        "least `netTargetMinPercent`.",
+    )
+
+
+def _decimal(value: float | None, field: str) -> Decimal | None:
+    return None if value is None else to_decimal(value, field=field)
 
 
 @strawberry.type
@@ -124,7 +169,7 @@ class PortfolioMutation:
 
         return await ctx.mutate(work)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Rename or re-describe a portfolio.")
+    @strawberry.mutation(description="Rename, re-describe or set the cash of a portfolio.")
     async def update_portfolio(
         self, info: Info, input: Annotated[UpdatePortfolioInput, Input]
     ) -> UpdatePortfolioResult:
@@ -138,8 +183,36 @@ class PortfolioMutation:
                 portfolio_id=require_id(input.id, "Portfolio"),
                 name=input.name,
                 description=input.description,
+                cash=_decimal(input.cash, "cash"),
             )
             return UpdatePortfolioSuccess(portfolio=PortfolioNode.from_model(portfolio))
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Set a portfolio's gross exposure limit and net exposure target range, in % "
+        "of equity. All three values are replaced; null clears."
+    )
+    async def set_risk_limits(
+        self, info: Info, input: Annotated[SetRiskLimitsInput, Input]
+    ) -> SetRiskLimitsResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> SetRiskLimitsSuccess:
+            portfolio = await portfolio_service.set_risk_limits(
+                session,
+                actor=actor,
+                portfolio_id=require_id(input.portfolio_id, "Portfolio", field="portfolioId"),
+                gross_limit_percent=_decimal(input.gross_limit_percent, "grossLimitPercent"),
+                net_target_min_percent=_decimal(
+                    input.net_target_min_percent, "netTargetMinPercent"
+                ),
+                net_target_max_percent=_decimal(
+                    input.net_target_max_percent, "netTargetMaxPercent"
+                ),
+            )
+            return SetRiskLimitsSuccess(portfolio=PortfolioNode.from_model(portfolio))
 
         return await ctx.mutate(work)  # type: ignore[return-value]
 

@@ -15,14 +15,16 @@ from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
 from sigmasight.graphql.market import BatchJobNode, schedule_backfill
-from sigmasight.graphql.types import PositionNode
+from sigmasight.graphql.types import PositionNode, position_field
 from sigmasight.portfolios import positions as position_service
+from sigmasight.portfolios.models import Position
 from sigmasight.portfolios.positions import PositionDraft, to_decimal
 
 
 @strawberry.type(description="The position was opened.")
 class AddPositionSuccess:
-    position: PositionNode = strawberry.field(description="The new position.")
+    position_model: strawberry.Private[Position]
+    position: PositionNode = position_field("The new position.")
     backfill_job: BatchJobNode | None = strawberry.field(
         description="The job fetching the symbol's price history; null when it is already stored."
     )
@@ -30,12 +32,14 @@ class AddPositionSuccess:
 
 @strawberry.type(description="The position was updated.")
 class UpdatePositionSuccess:
-    position: PositionNode = strawberry.field(description="The position as it is now.")
+    position_model: strawberry.Private[Position]
+    position: PositionNode = position_field("The position as it is now.")
 
 
 @strawberry.type(description="The position was closed.")
 class ClosePositionSuccess:
-    position: PositionNode = strawberry.field(description="The closed position.")
+    position_model: strawberry.Private[Position]
+    position: PositionNode = position_field("The closed position.")
 
 
 @strawberry.type(description="The position was deleted.")
@@ -45,7 +49,8 @@ class DeletePositionSuccess:
 
 @strawberry.type(description="The position's tags were replaced.")
 class SetPositionTagsSuccess:
-    position: PositionNode = strawberry.field(description="The position with its new tags.")
+    position_model: strawberry.Private[Position]
+    position: PositionNode = position_field("The position with its new tags.")
 
 
 _Errors = ValidationError | NotFoundError | ConflictError
@@ -169,7 +174,7 @@ class PositionMutation:
             )
             job = await schedule_backfill(ctx, session, [position.symbol])
             return AddPositionSuccess(
-                position=PositionNode.from_model(position, today=today),
+                position_model=position,
                 backfill_job=BatchJobNode.from_model(job) if job else None,
             )
 
@@ -201,7 +206,7 @@ class PositionMutation:
                 multiplier=input.multiplier,
                 notes=input.notes,
             )
-            return UpdatePositionSuccess(position=PositionNode.from_model(position, today=today))
+            return UpdatePositionSuccess(position_model=position)
 
         return await ctx.mutate(work)  # type: ignore[return-value]
 
@@ -224,7 +229,7 @@ class PositionMutation:
                 exit_date=input.exit_date,
                 today=today,
             )
-            return ClosePositionSuccess(position=PositionNode.from_model(position, today=today))
+            return ClosePositionSuccess(position_model=position)
 
         return await ctx.mutate(work)  # type: ignore[return-value]
 
@@ -265,8 +270,6 @@ class PositionMutation:
                 position_id=require_id(position_id, "Position", field="positionId"),
                 tag_ids=_tag_ids(tag_ids),
             )
-            return SetPositionTagsSuccess(
-                position=PositionNode.from_model(position, today=ctx.today)
-            )
+            return SetPositionTagsSuccess(position_model=position)
 
         return await ctx.mutate(work)  # type: ignore[return-value]

@@ -5,33 +5,44 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from sigmasight.auth.models import User
 from sigmasight.graphql.arguments import After, Before, First, Last
-from sigmasight.graphql.context import Info
+from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.ids import parse_id, to_global_id
+from sigmasight.graphql.limits import RiskLimits
 from sigmasight.graphql.market import (
     DataQuality,
     From,
     PricePoint,
     To,
-    data_quality,
-    latest_price,
     price_points,
+    price_quality,
 )
 from sigmasight.graphql.node import Node
 from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.risk import (
+    Basis,
+    BookFlagEnum,
+    ExposureType,
+    GreeksType,
+    PositionSetTotals,
+    SectorExposure,
+    VolatilitySourceEnum,
+    book_exposure,
+    book_of,
+)
+from sigmasight.instruments.occ import OptionType
 from sigmasight.pagination import PageRequest
-from sigmasight.portfolios import groups as group_service
-from sigmasight.portfolios import positions as position_service
-from sigmasight.portfolios import tags as tag_service
 from sigmasight.portfolios.groups import GroupBy
-from sigmasight.portfolios.models import OptionType, Portfolio, Position, PositionType, Tag, TagKind
+from sigmasight.portfolios.models import Portfolio, Position, PositionType, Tag, TagKind
 from sigmasight.portfolios.positions import PositionFilter, PositionStatus, TagMatch
 from sigmasight.portfolios.strategies import StrategyKind
+from sigmasight.risk.service import Book, ExposureBasis
+from sigmasight.risk.valuation import OptionInputs, PositionValuation
 
 PositionTypeEnum = strawberry.enum(
     PositionType,
@@ -71,8 +82,7 @@ class UserNode(Node):
 
     @strawberry.field(description="All of the user's tags, by name (at most 100).")
     async def tags(self, info: Info) -> list[TagNode]:
-        async with info.context.session() as session:
-            tags = await tag_service.list_for_owner(session, owner_id=self.user_id)
+        tags = await info.context.loaders.tags_by_owner_id.load(self.user_id)
         return [TagNode.from_model(t) for t in tags]
 
     @classmethod
@@ -107,19 +117,80 @@ class TagNode(Node):
 
 
 @strawberry.type(
-    description="The contract terms of an option position, parsed from its OCC symbol."
+    description="An option position's contract terms and every input its price and Greeks were "
+    "computed from, so each number can be re-derived by hand (Black-Scholes-Merton, continuous "
+    "dividend yield, time ACT/365 from the valuation date)."
 )
 class OptionContract:
     expiration: date = strawberry.field(description="Expiration date (the contract's last day).")
     strike: float = strawberry.field(description="Strike price in dollars per share.")
     option_type: OptionTypeEnum = strawberry.field(description="CALL or PUT.")  # type: ignore[valid-type]
-    today: strawberry.Private[date]
+    inputs: strawberry.Private[OptionInputs]
 
     @strawberry.field(
-        description="Calendar days from today (UTC) to expiration; negative once expired."
+        description="The date the option is valued on: its underlying's latest stored close; "
+        "null without an underlying price."
+    )
+    def valuation_date(self) -> date | None:
+        return self.inputs.valuation_date
+
+    @strawberry.field(
+        description="Calendar days from the valuation date (today, without an underlying price) "
+        "to expiration; negative once expired."
     )
     def days_to_expiry(self) -> int:
-        return (self.expiration - self.today).days
+        return self.inputs.days_to_expiry
+
+    @strawberry.field(description="Years to expiration, ACT/365: max(daysToExpiry, 0) / 365.")
+    def years_to_expiry(self) -> float:
+        return self.inputs.years_to_expiry
+
+    @strawberry.field(
+        description="Annualised implied volatility (0.25 = 25%) solved from the option's close on "
+        "the valuation date; null when that price is missing, stale or outside no-arbitrage "
+        "bounds (see `volatilitySource`)."
+    )
+    def implied_volatility(self) -> float | None:
+        return self.inputs.implied_volatility
+
+    @strawberry.field(
+        description="The underlying's realised volatility: standard deviation of its last "
+        "REALIZED_VOLATILITY_WINDOW (default 30) daily log returns x sqrt(252), annualised "
+        "(0.25 = 25%); null with too little history."
+    )
+    def realized_volatility(self) -> float | None:
+        return self.inputs.realized_volatility
+
+    @strawberry.field(
+        description="The annualised volatility the price and Greeks use: `impliedVolatility` "
+        "when solved, else `realizedVolatility`; null when neither exists."
+    )
+    def volatility(self) -> float | None:
+        return self.inputs.volatility
+
+    @strawberry.field(description="Which volatility the Greeks use.")
+    def volatility_source(self) -> VolatilitySourceEnum:  # type: ignore[valid-type]
+        return self.inputs.volatility_source
+
+    @strawberry.field(
+        description="The underlying's latest stored close in dollars, on the valuation date."
+    )
+    def underlying_price(self) -> float | None:
+        return self.inputs.underlying_price
+
+    @strawberry.field(
+        description="Annual risk-free rate, continuously compounded (0.04 = 4%), from the "
+        "RISK_FREE_RATE setting (default 0.04)."
+    )
+    def risk_free_rate(self) -> float:
+        return self.inputs.risk_free_rate
+
+    @strawberry.field(
+        description="Annual continuous dividend yield of the underlying (0.01 = 1%) from the "
+        "security master; 0 when unknown."
+    )
+    def dividend_yield(self) -> float:
+        return self.inputs.dividend_yield
 
 
 @strawberry.type(
@@ -153,6 +224,8 @@ class PositionNode(Node):
     option: OptionContract | None = strawberry.field(description="Contract terms; null for stock.")
     position_id: strawberry.Private[uuid.UUID]
     portfolio_id: strawberry.Private[uuid.UUID]
+    valuation: strawberry.Private[PositionValuation]
+    book: strawberry.Private[Book]
 
     @strawberry.field(
         description="Cost in dollars: quantity x entry price x multiplier (negative for shorts)."
@@ -165,69 +238,82 @@ class PositionNode(Node):
         return self.exit_date is None
 
     @strawberry.field(
-        description="Latest stored close in dollars per share (per-share premium for options); "
-        "null when no price is stored (see `dataQuality`)."
+        description="Latest stored close in dollars per share (per-share premium for options; "
+        "for an expired option, its intrinsic value at expiration); null when no price is stored "
+        "(see `dataQuality`)."
     )
-    async def last_price(self, info: Info) -> float | None:
-        price = await latest_price(info, self.symbol)
-        return float(price.close) if price else None
+    def last_price(self) -> float | None:
+        return self.valuation.last_price
 
     @strawberry.field(
         description="Dollars: quantity x last price x multiplier (negative for shorts); 0 once "
         "closed; null without a price."
     )
-    async def market_value(self, info: Info) -> float | None:
-        if self.exit_date is not None:
-            return 0.0  # a closed position holds nothing
-        price = await latest_price(info, self.symbol)
-        return None if price is None else self.quantity * float(price.close) * self.multiplier
+    def market_value(self) -> float | None:
+        return self.valuation.market_value
 
     @strawberry.field(
-        description="Dollars: (last price - entry price) x quantity x multiplier; null without a "
-        "price."
+        description="Dollars: (last price - entry price) x quantity x multiplier; 0 once closed; "
+        "null without a price."
     )
-    async def unrealized_pnl(self, info: Info) -> float | None:
-        if self.exit_date is not None:
-            return 0.0  # its P&L is realised; see `realizedPnl`
-        price = await latest_price(info, self.symbol)
-        if price is None:
-            return None
-        return (float(price.close) - self.entry_price) * self.quantity * self.multiplier
+    def unrealized_pnl(self) -> float | None:
+        return self.valuation.unrealized_pnl
 
     @strawberry.field(
         description="Unrealised P&L as a percentage of the absolute cost basis (5.0 = 5%); null "
         "without a price."
     )
-    async def unrealized_pnl_percent(self, info: Info) -> float | None:
-        if self.exit_date is not None:
-            return 0.0
-        price = await latest_price(info, self.symbol)
-        if price is None:
-            return None
-        return (float(price.close) / self.entry_price - 1) * 100 * (1 if self.quantity > 0 else -1)
+    def unrealized_pnl_percent(self) -> float | None:
+        return self.valuation.unrealized_pnl_percent
 
     @strawberry.field(
         description="Dollars, once closed: (exit price - entry price) x quantity x multiplier; "
         "null while open."
     )
     def realized_pnl(self) -> float | None:
-        if self.exit_price is None:
-            return None
-        return (self.exit_price - self.entry_price) * self.quantity * self.multiplier
+        return self.valuation.realized_pnl
+
+    @strawberry.field(
+        description="Dollars, signed by side: stock quantity x price; option contracts x "
+        "multiplier x underlying price; 0 once closed or expired; null without a price."
+    )
+    def notional_exposure(self) -> float | None:
+        return self.valuation.notional_exposure
+
+    @strawberry.field(
+        description="Dollars: position delta x underlying price, signed by that number (a long "
+        "put is negative); 0 once closed or expired; null when the Greeks are unknown."
+    )
+    def delta_adjusted_exposure(self) -> float | None:
+        return self.valuation.delta_adjusted_exposure
+
+    @strawberry.field(
+        description="Position Greeks (per-share Greek x signed quantity x multiplier): zero once "
+        "closed or expired; null when a price or volatility is missing (see "
+        "`dataQuality.flags`), never guessed."
+    )
+    def greeks(self) -> GreeksType | None:
+        greeks = self.valuation.greeks
+        return GreeksType.of(greeks) if greeks else None
 
     @strawberry.field(description="Sector of the stock (of the underlying, for options).")
-    async def sector(self, info: Info) -> str | None:
-        security = await info.context.loaders.security_by_symbol.load(self.underlying)
+    def sector(self) -> str | None:
+        security = self.book.securities.get(self.underlying)
         return security.sector if security else None
 
     @strawberry.field(description="Industry of the stock (of the underlying, for options).")
-    async def industry(self, info: Info) -> str | None:
-        security = await info.context.loaders.security_by_symbol.load(self.underlying)
+    def industry(self) -> str | None:
+        security = self.book.securities.get(self.underlying)
         return security.industry if security else None
 
-    @strawberry.field(description="Whether the price behind the market fields is missing or stale.")
+    @strawberry.field(
+        description="Whether the prices behind the market fields and Greeks are missing or "
+        "stale, and how an option's volatility was reached."
+    )
     async def data_quality(self, info: Info) -> DataQuality:
-        return await data_quality(info, self.symbol)
+        quality = await price_quality(info, self.symbol, self.book.prices.get(self.symbol))
+        quality.flags = list(self.valuation.flags)
+        return quality
 
     @strawberry.field(description="Stored daily bars of the position's symbol, oldest first.")
     async def price_history(
@@ -247,15 +333,18 @@ class PositionNode(Node):
         return PortfolioNode.from_model(portfolio)
 
     @classmethod
-    def from_model(cls, position: Position, *, today: date) -> PositionNode:
+    def from_model(cls, position: Position, book: Book) -> PositionNode:
+        """The position as its portfolio's book values it."""
+        valuation = book.valuation_of(position)
         option = None
         if position.option_type is not None:
             assert position.expiration is not None and position.strike is not None
+            assert valuation.option is not None  # every option is valued with its inputs
             option = OptionContract(
                 expiration=position.expiration,
                 strike=float(position.strike),
                 option_type=position.option_type,
-                today=today,
+                inputs=valuation.option,
             )
         return cls(
             id=to_global_id("Position", position.id),
@@ -272,7 +361,23 @@ class PositionNode(Node):
             option=option,
             position_id=position.id,
             portfolio_id=position.portfolio_id,
+            valuation=valuation,
+            book=book,
         )
+
+
+async def position_node(ctx: Context, position: Position) -> PositionNode:
+    """One position as the API shows it, valued with the rest of its book."""
+    return PositionNode.from_model(position, await book_of(ctx, position.portfolio_id))
+
+
+def position_field(description: str) -> Any:
+    """A mutation payload's `position`, valued once the mutation has committed."""
+
+    async def resolve(root: Any, info: Info) -> PositionNode:
+        return await position_node(info.context, root.position_model)
+
+    return strawberry.field(resolver=resolve, description=description)
 
 
 @strawberry.input(description="Which positions to list.")
@@ -299,7 +404,7 @@ def _cost_basis(position: PositionNode) -> float:
 
 
 @strawberry.type(description="Open positions that belong together: by type, strategy, tag, ...")
-class PositionGroup:
+class PositionGroup(PositionSetTotals):
     key: str = strawberry.field(
         description="Stable key within the grouping (a position type, tag id, strategy id, ...)."
     )
@@ -333,6 +438,13 @@ class PortfolioNode(Node):
     name: str = strawberry.field(description="1-100 characters, unique per owner ignoring case.")
     description: str | None = strawberry.field(description="Free text.")
     currency: str = strawberry.field(description="ISO 4217 code all money fields are in (USD).")
+    cash: float = strawberry.field(
+        description="Cash balance in dollars; negative for a margin debit. Short-sale proceeds "
+        "are cash. Set with `updatePortfolio` or a `CASH` row in an import."
+    )
+    risk_limits: RiskLimits = strawberry.field(
+        description="Gross limit and net target range, in % of equity; set with `setRiskLimits`."
+    )
     created_at: datetime = strawberry.field(description="When the portfolio was created (UTC).")
     updated_at: datetime = strawberry.field(
         description="When the portfolio was last changed (UTC)."
@@ -357,30 +469,22 @@ class PortfolioNode(Node):
         flt_in = filter or PositionFilterInput()
         # An id that names no tag of the caller's matches no position, like any unused tag would.
         tag_ids = [parse_id(t, "Tag") or uuid.UUID(int=0) for t in flt_in.tag_ids or []]
-        flt = PositionFilter(
+        flt = PositionFilter(  # tuples: the filter is part of a loader key
             status=flt_in.status,
-            types=list(flt_in.types or []),
+            types=tuple(flt_in.types or ()),
             symbol=flt_in.symbol,
-            tag_ids=tag_ids,
+            tag_ids=tuple(tag_ids),
             tag_match=flt_in.tag_match,
         )
-        ctx = info.context
-        async with ctx.session() as session:
-            page = await position_service.list_for_portfolio(
-                session,
-                portfolio_id=self.portfolio_id,
-                flt=flt,
-                page=PageRequest(first=first, after=after, last=last, before=before),
-            )
+        loaders = info.context.loaders
+        request = PageRequest(first=first, after=after, last=last, before=before)
+        page = await loaders.positions_by_portfolio_page.load((self.portfolio_id, flt, request))
 
         async def count() -> int:
-            async with ctx.session() as session:
-                return await position_service.count_for_portfolio(
-                    session, portfolio_id=self.portfolio_id, flt=flt
-                )
+            return await loaders.position_count_by_portfolio_filter.load((self.portfolio_id, flt))
 
-        today = ctx.today
-        return to_connection(page, lambda p: PositionNode.from_model(p, today=today), count)
+        book = await self._book(info)
+        return to_connection(page, lambda p: PositionNode.from_model(p, book), count)
 
     @strawberry.field(
         description="Open positions in groups. By TAG a position appears under each of its tags "
@@ -395,28 +499,85 @@ class PortfolioNode(Node):
         info: Info,
         by: Annotated[GroupByEnum, strawberry.argument(description="How to group.")],  # type: ignore[valid-type]
     ) -> list[PositionGroup]:
-        ctx = info.context
-        async with ctx.session() as session:
-            groups = await group_service.group_positions(
-                session, portfolio_id=self.portfolio_id, by=by
-            )
-        today = ctx.today
+        loaders = info.context.loaders
+        groups = await loaders.position_groups_by_portfolio_grouping.load((self.portfolio_id, by))
+        book = await self._book(info)
         return [
             PositionGroup(
                 key=g.key,
                 label=g.label,
                 strategy=g.strategy,
-                positions=[PositionNode.from_model(p, today=today) for p in g.positions],
+                positions=[PositionNode.from_model(p, book) for p in g.positions],
+                portfolio_id=self.portfolio_id,
+                position_ids=[p.id for p in g.positions],
             )
             for g in groups
         ]
+
+    async def _book(self, info: Info) -> Book:
+        return await book_of(info.context, self.portfolio_id)
+
+    @strawberry.field(
+        description="Dollars: cash + market value of the open positions (`totalValue`). "
+        "Percentages of equity are the portfolio's exposure percentages."
+    )
+    async def equity(self, info: Info) -> float:
+        return (await self._book(info)).equity
+
+    @strawberry.field(
+        description="Dollars: summed market value of the open positions, shorts negative, cash "
+        "not included; positions without a price are left out (see `analyticsFlags`)."
+    )
+    async def total_value(self, info: Info) -> float:
+        return (await self._book(info)).book_totals.market_value
+
+    @strawberry.field(
+        description="Dollars: unrealised P&L of the open positions plus realised P&L of the "
+        "closed ones."
+    )
+    async def total_pnl(self, info: Info) -> float:
+        return (await self._book(info)).total_pnl
+
+    @strawberry.field(
+        description="`totalPnl` as a percentage (5.0 = 5%) of the summed absolute cost basis of "
+        "all positions, open and closed; null without positions."
+    )
+    async def total_pnl_percent(self, info: Info) -> float | None:
+        return (await self._book(info)).total_pnl_percent
+
+    @strawberry.field(description="Summed Greeks of the open positions whose Greeks are known.")
+    async def greeks(self, info: Info) -> GreeksType:
+        return GreeksType.of((await self._book(info)).book_totals.greeks)
+
+    @strawberry.field(
+        description="Long, short, gross and net exposure of the open positions on one basis, in "
+        "dollars and % of equity, with the portfolio's limits and where it stands against them."
+    )
+    async def exposures(self, info: Info, basis: Basis = ExposureBasis.NOTIONAL) -> ExposureType:
+        return book_exposure(await self._book(info), basis, None)
+
+    @strawberry.field(
+        description="Exposure, market value and Greeks of the open positions by the "
+        "underlying's sector (`UNCLASSIFIED` when the security master has none), by sector name."
+    )
+    async def sector_exposures(self, info: Info) -> list[SectorExposure]:
+        book = await self._book(info)
+        return [
+            SectorExposure(sector=sector, portfolio_id=self.portfolio_id, position_ids=ids)
+            for sector, ids in book.by_sector()
+        ]
+
+    @strawberry.field(
+        description="Why the portfolio's totals are partial: NON_POSITIVE_EQUITY, INCOMPLETE."
+    )
+    async def analytics_flags(self, info: Info) -> list[BookFlagEnum]:  # type: ignore[valid-type]
+        return list((await self._book(info)).flags)
 
     @strawberry.field(
         description="Tags used by at least one of this portfolio's positions, by name."
     )
     async def tags(self, info: Info) -> list[TagNode]:
-        async with info.context.session() as session:
-            tags = await tag_service.list_for_portfolio(session, portfolio_id=self.portfolio_id)
+        tags = await info.context.loaders.tags_by_portfolio_id.load(self.portfolio_id)
         return [TagNode.from_model(t) for t in tags]
 
     @classmethod
@@ -426,6 +587,8 @@ class PortfolioNode(Node):
             name=portfolio.name,
             description=portfolio.description,
             currency=portfolio.currency,
+            cash=float(portfolio.cash),
+            risk_limits=RiskLimits.from_model(portfolio),
             created_at=portfolio.created_at,
             updated_at=portfolio.updated_at,
             portfolio_id=portfolio.id,

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, DateTime, Enum, Numeric, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Double,
+    Enum,
+    Numeric,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight.db import Base
@@ -36,6 +47,12 @@ class Security(Base):
     """The security master: what a symbol is."""
 
     __tablename__ = "securities"
+    __table_args__ = (
+        CheckConstraint(
+            "dividend_yield IS NULL OR (dividend_yield >= 0 AND dividend_yield < 1)",
+            name="dividend_yield_range",
+        ),
+    )
 
     symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
@@ -46,6 +63,8 @@ class Security(Base):
         default=AssetType.UNKNOWN,
         nullable=False,
     )
+    # Annual continuous dividend yield as a fraction (0.0052 = 0.52%); null when unknown.
+    dividend_yield: Mapped[float | None] = mapped_column(Double)
     source: Mapped[str] = mapped_column(String(16), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False

@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sigmasight.errors import Invalid
+from sigmasight.instruments import occ
+from sigmasight.instruments.csv_reading import (
+    RowIssue,
+    decode_text,
+    missing_columns,
+    parse_date,
+    parse_number,
+)
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.providers.base import Bar, SecurityProfile
-from sigmasight.portfolios import occ
-from sigmasight.portfolios.csv_import import RowIssue, decode_text, parse_date, parse_number
 
 PRICE_COLUMNS = ("symbol", "date", "open", "high", "low", "close")
 MAX_PRICE_ROWS = 2_000_000
@@ -51,11 +57,9 @@ def parse_price_file(data: bytes) -> PriceFile:
         return parsed
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = {name.strip().lower(): name for name in reader.fieldnames or []}
-    missing = [c for c in PRICE_COLUMNS if c not in header]
+    missing = missing_columns(header, PRICE_COLUMNS)
     if missing:
-        parsed.errors += [
-            RowIssue(1, c, "MISSING_COLUMN", f"The header has no '{c}' column.") for c in missing
-        ]
+        parsed.errors += missing
         return parsed
     seen: dict[tuple[str, object], int] = {}
     for raw in reader:

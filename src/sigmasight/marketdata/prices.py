@@ -85,12 +85,25 @@ async def price_history(
     session: AsyncSession, *, symbol: str, start: date, end: date
 ) -> list[DailyBar]:
     """Stored bars of a symbol in [start, end], oldest first."""
+    found = await price_histories(session, symbols=[symbol], start=start, end=end)
+    return found[symbol.upper()]
+
+
+async def price_histories(
+    session: AsyncSession, *, symbols: Sequence[str], start: date, end: date
+) -> dict[str, list[DailyBar]]:
+    """Stored bars of many symbols in [start, end] in one query, by upper-case symbol, oldest
+    first."""
+    wanted = sorted({s.upper() for s in symbols})
+    found: dict[str, list[DailyBar]] = {s: [] for s in wanted}
     stmt = (
         select(DailyBar)
-        .where(DailyBar.symbol == symbol.upper(), DailyBar.day >= start, DailyBar.day <= end)
-        .order_by(DailyBar.day)
+        .where(DailyBar.symbol.in_(wanted), DailyBar.day >= start, DailyBar.day <= end)
+        .order_by(DailyBar.symbol, DailyBar.day)
     )
-    return list((await session.execute(stmt)).scalars())
+    for bar in (await session.execute(stmt)).scalars():
+        found[bar.symbol].append(bar)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

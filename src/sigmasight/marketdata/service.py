@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmasight.batch import service as batch_service
 from sigmasight.batch.models import BatchJob
 from sigmasight.errors import DomainError
+from sigmasight.instruments import occ
+from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.marketdata.price_file import parse_price_file
@@ -27,9 +29,6 @@ from sigmasight.marketdata.providers.base import (
     UnknownSymbol,
 )
 from sigmasight.marketdata.providers.synthetic import FACTOR_ETFS
-from sigmasight.portfolios import occ
-from sigmasight.portfolios.csv_import import RowIssue
-from sigmasight.portfolios.models import Position
 
 logger = logging.getLogger(__name__)
 FACTOR_ETF_SYMBOLS = tuple(FACTOR_ETFS)
@@ -335,9 +334,3 @@ async def request_backfill(
         requested_by=requested_by,
         as_of=end,
     )
-
-
-async def held_symbols(session: AsyncSession) -> list[str]:
-    """Every symbol in an open position, in any portfolio: what the market data must cover."""
-    stmt = select(Position.symbol).where(Position.exit_date.is_(None)).distinct()
-    return sorted(await session.scalars(stmt))

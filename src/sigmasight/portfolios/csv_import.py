@@ -1,7 +1,9 @@
 """Reading a positions CSV (`ticker,quantity,entry_price,entry_date,tags`) into checked rows.
 
 Pure: bytes and today's date in, rows and per-cell errors out. Row numbers are file line
-numbers as a spreadsheet shows them (the header is row 1).
+numbers as a spreadsheet shows them (the header is row 1). An optional row with ticker `CASH`
+gives the portfolio's cash in dollars as its quantity (negative for a margin debit); its other
+cells are ignored.
 """
 
 from __future__ import annotations
@@ -10,11 +12,18 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
 from sigmasight.errors import Invalid
+from sigmasight.instruments.csv_reading import (
+    RowIssue,
+    decode_text,
+    missing_columns,
+    parse_date,
+    parse_number,
+)
 from sigmasight.portfolios import tags as tag_rules
 from sigmasight.portfolios.positions import (
     Instrument,
@@ -23,23 +32,13 @@ from sigmasight.portfolios.positions import (
     check_quantity,
     parse_instrument,
 )
+from sigmasight.portfolios.service import check_cash
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DATA_ROWS = 10_000
 REQUIRED_COLUMNS = ("ticker", "quantity", "entry_price", "entry_date")
 OPTIONAL_COLUMNS = ("tags",)
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")  # ISO, and the US form broker exports use
+CASH_TICKER = "CASH"  # any case; the row is the cash balance, not a position
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class RowIssue:
-    """A problem (or, as a warning, a remark) about one cell, row or the whole file (row 0)."""
-
-    row: int
-    column: str | None
-    code: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,31 +57,8 @@ class ParsedFile:
     errors: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
     data_rows: int = 0
-
-
-def parse_number(raw: str) -> Decimal:
-    """A number as brokers write it: `1,250`, `$190.50`, `(300)` for negatives."""
-    text = raw.strip().replace(",", "").replace("$", "")
-    if text.startswith("(") and text.endswith(")"):
-        text = "-" + text[1:-1]
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise Invalid(f"'{raw}' is not a number.", code="NOT_A_NUMBER") from exc
-    if not value.is_finite():
-        raise Invalid(f"'{raw}' is not a finite number.", code="NOT_A_NUMBER")
-    return value
-
-
-def parse_date(raw: str) -> date:
-    """A calendar date written `YYYY-MM-DD` or `MM/DD/YYYY`."""
-    text = raw.strip()
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise Invalid(f"'{raw}' is not a date; use YYYY-MM-DD.", code="INVALID_DATE")
+    cash: Decimal | None = None  # from a valid CASH row; None leaves the portfolio's cash as is
+    cash_row: int | None = None  # the row it came from
 
 
 def _tags(raw: str) -> tuple[str, ...]:
@@ -99,32 +75,38 @@ def _tags(raw: str) -> tuple[str, ...]:
     return tuple(names.values())
 
 
-def decode_text(data: bytes) -> str | RowIssue:
-    """The file as text, or the file-level issue (size, binary, encoding, empty) stopping it."""
-    if len(data) > MAX_FILE_BYTES:
-        return RowIssue(0, None, "FILE_TOO_LARGE", "The file is larger than 10 MB.")
-    if b"\x00" in data:
-        return RowIssue(0, None, "NOT_A_CSV", "The file is binary, not a CSV text file.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return RowIssue(0, None, "INVALID_ENCODING", "The file is not UTF-8 text.")
-    if not text.strip():
-        return RowIssue(0, None, "EMPTY_FILE", "The file is empty.")
-    return text
-
-
 def _header(cells: list[str]) -> dict[str, int] | list[RowIssue]:
     names = [c.strip().lower() for c in cells]
     index: dict[str, int] = {}
     for i, name in enumerate(names):
         index.setdefault(name, i)
-    missing = [c for c in REQUIRED_COLUMNS if c not in index]
-    if missing:
-        return [
-            RowIssue(1, c, "MISSING_COLUMN", f"The header has no '{c}' column.") for c in missing
-        ]
-    return index
+    return missing_columns(index, REQUIRED_COLUMNS) or index
+
+
+def _cell(cells: list[str], header: dict[str, int], column: str) -> str:
+    i = header.get(column)
+    return cells[i].strip() if i is not None and i < len(cells) else ""
+
+
+def is_cash_row(cells: list[str], header: dict[str, int]) -> bool:
+    """True for the row giving the cash balance (ticker `CASH`, any case)."""
+    return _cell(cells, header, "ticker").upper() == CASH_TICKER
+
+
+def _parse_cash_row(
+    row_number: int, cells: list[str], header: dict[str, int], parsed: ParsedFile
+) -> None:
+    raw = _cell(cells, header, "quantity")
+    if not raw:
+        message = "'quantity' is empty; on the CASH row it is the cash in dollars."
+        parsed.errors.append(RowIssue(row_number, "quantity", "REQUIRED", message))
+        return
+    try:
+        parsed.cash = check_cash(parse_number(raw), field="quantity")
+    except Invalid as exc:
+        parsed.errors.append(RowIssue(row_number, "quantity", exc.code, exc.message))
+        return
+    parsed.cash_row = row_number
 
 
 def parse_positions_csv(data: bytes, *, today: date) -> ParsedFile:
@@ -164,7 +146,22 @@ def parse_positions_csv(data: bytes, *, today: date) -> ParsedFile:
         )
         return parsed
     first_seen: dict[tuple[str, date], int] = {}
+    first_cash: int | None = None
     for row_number, cells in body:
+        if is_cash_row(cells, header):
+            if first_cash is None:
+                first_cash = row_number
+                _parse_cash_row(row_number, cells, header, parsed)
+            else:
+                parsed.errors.append(
+                    RowIssue(
+                        row_number,
+                        "ticker",
+                        "DUPLICATE_ROW",
+                        f"The CASH row is already on row {first_cash}; a file has at most one.",
+                    )
+                )
+            continue
         row = _parse_row(row_number, cells, header, today, parsed)
         if row is None:
             continue

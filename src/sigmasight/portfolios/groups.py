@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -43,7 +43,7 @@ def _by_attribute(
     return [PositionGroup(key, key, members) for key, members in sorted(groups.items())]
 
 
-def _by_tag(positions: list[Position], tags: dict[uuid.UUID, list[Tag]]) -> list[PositionGroup]:
+def _by_tag(positions: list[Position], tags: Mapping[uuid.UUID, list[Tag]]) -> list[PositionGroup]:
     groups: dict[uuid.UUID, tuple[Tag, list[Position]]] = {}
     untagged: list[Position] = []
     for position in positions:
@@ -61,7 +61,7 @@ def _by_tag(positions: list[Position], tags: dict[uuid.UUID, list[Tag]]) -> list
 
 
 def _by_strategy(
-    positions: list[Position], tags: dict[uuid.UUID, list[Tag]]
+    positions: list[Position], tags: Mapping[uuid.UUID, list[Tag]]
 ) -> list[PositionGroup]:
     """STRATEGY tags first (the user's own grouping), then detected shapes among the rest."""
     result: list[PositionGroup] = []
@@ -100,6 +100,77 @@ def _by_strategy(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class OpenBooks:
+    """What grouping needs to know of some portfolios' open positions."""
+
+    positions: dict[uuid.UUID, list[Position]]  # by portfolio, each by symbol then id
+    sectors: dict[str, str | None]  # by underlying; loaded only for SECTOR
+    tags: dict[uuid.UUID, list[Tag]]  # by position; loaded only for TAG and STRATEGY
+
+
+async def load_open_books(
+    session: AsyncSession, *, portfolio_ids: Sequence[uuid.UUID], groupings: Collection[GroupBy]
+) -> OpenBooks:
+    """Open positions of many portfolios and the sectors or tags `groupings` need, one query
+    each (the caller has checked access)."""
+    stmt = (
+        select(Position)
+        .where(Position.portfolio_id.in_(portfolio_ids), Position.exit_date.is_(None))
+        .order_by(Position.symbol, Position.id)
+    )
+    positions: dict[uuid.UUID, list[Position]] = {pid: [] for pid in portfolio_ids}
+    for position in (await session.execute(stmt)).scalars():
+        positions[position.portfolio_id].append(position)
+    every = [p for book in positions.values() for p in book]
+    sectors: dict[str, str | None] = {}
+    if GroupBy.SECTOR in groupings and every:
+        underlyings = {p.underlying for p in every}
+        by_symbol = select(Security.symbol, Security.sector).where(Security.symbol.in_(underlyings))
+        sectors = {symbol: sector for symbol, sector in await session.execute(by_symbol)}
+    tags: dict[uuid.UUID, list[Tag]] = {}
+    if {GroupBy.TAG, GroupBy.STRATEGY} & set(groupings) and every:
+        tags = await tag_service.tags_by_position(session, position_ids=[p.id for p in every])
+    return OpenBooks(positions, sectors, tags)
+
+
+def group(
+    positions: list[Position],
+    by: GroupBy,
+    *,
+    sectors: Mapping[str, str | None],
+    tags: Mapping[uuid.UUID, list[Tag]],
+) -> list[PositionGroup]:
+    """Open positions in groups; pure. By TAG a position appears under each of its tags; every
+    other grouping is a partition."""
+    if by is GroupBy.TYPE:
+        return _by_attribute(positions, lambda p: p.position_type.value)
+    if by is GroupBy.UNDERLYING:
+        return _by_attribute(positions, lambda p: p.underlying)
+    if by is GroupBy.SECTOR:
+        # Options fall under their underlying's sector; a symbol with no sector is unclassified.
+        return _by_attribute(positions, lambda p: sectors.get(p.underlying) or UNCLASSIFIED_SECTOR)
+    if by is GroupBy.TAG:
+        return _by_tag(positions, tags)
+    return _by_strategy(positions, tags)
+
+
+async def group_positions_of_portfolios(
+    session: AsyncSession, *, requests: Sequence[tuple[uuid.UUID, GroupBy]]
+) -> list[list[PositionGroup]]:
+    """For each (portfolio, grouping), its open positions in groups, loaded together (the caller
+    has checked access)."""
+    books = await load_open_books(
+        session,
+        portfolio_ids=list(dict.fromkeys(pid for pid, _ in requests)),
+        groupings={by for _, by in requests},
+    )
+    return [
+        group(books.positions[pid], by, sectors=books.sectors, tags=books.tags)
+        for pid, by in requests
+    ]
+
+
 async def group_positions(
     session: AsyncSession, *, portfolio_id: uuid.UUID, by: GroupBy
 ) -> list[PositionGroup]:
@@ -107,23 +178,5 @@ async def group_positions(
 
     By TAG a position appears under each of its tags; every other grouping is a partition.
     """
-    stmt = (
-        select(Position)
-        .where(Position.portfolio_id == portfolio_id, Position.exit_date.is_(None))
-        .order_by(Position.symbol, Position.id)
-    )
-    positions = list((await session.execute(stmt)).scalars())
-    if by is GroupBy.TYPE:
-        return _by_attribute(positions, lambda p: p.position_type.value)
-    if by is GroupBy.UNDERLYING:
-        return _by_attribute(positions, lambda p: p.underlying)
-    if by is GroupBy.SECTOR:
-        # Options fall under their underlying's sector; a symbol with no sector is unclassified.
-        underlyings = {p.underlying for p in positions}
-        by_symbol = select(Security.symbol, Security.sector).where(Security.symbol.in_(underlyings))
-        sectors = {symbol: sector for symbol, sector in await session.execute(by_symbol)}
-        return _by_attribute(positions, lambda p: sectors.get(p.underlying) or UNCLASSIFIED_SECTOR)
-    tags = await tag_service.tags_by_position(session, position_ids=[p.id for p in positions])
-    if by is GroupBy.TAG:
-        return _by_tag(positions, tags)
-    return _by_strategy(positions, tags)
+    [groups] = await group_positions_of_portfolios(session, requests=[(portfolio_id, by)])
+    return groups

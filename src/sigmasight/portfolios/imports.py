@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import delete, insert, select, update
@@ -13,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth.actor import Actor
 from sigmasight.errors import DomainError
+from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios import service as portfolios
-from sigmasight.portfolios.csv_import import ImportRow, RowIssue, parse_positions_csv
+from sigmasight.portfolios.csv_import import ImportRow, parse_positions_csv
 from sigmasight.portfolios.models import Position, Tag, TagKind, position_tags
 from sigmasight.portfolios.positions import position_type_for, position_values
 from sigmasight.portfolios.tags import MAX_TAGS_PER_USER
@@ -40,6 +42,7 @@ class ImportReport:
     errors: list[RowIssue] = field(default_factory=list)
     warnings: list[RowIssue] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)  # of the rows imported
+    cash: Decimal | None = None  # dollars, from the CASH row; None: the file has none
 
 
 class ImportRejected(DomainError):
@@ -132,12 +135,17 @@ async def import_positions(
     """Import a positions CSV; any error writes nothing unless `skip_invalid_rows` is set.
 
     Open positions are matched by (symbol, entry date): a matching row updates quantity, entry
-    price and tags; REPLACE also deletes open positions the file does not list.
+    price and tags; REPLACE also deletes open positions the file does not list. A CASH row sets
+    the portfolio's cash (APPEND and REPLACE); without one cash stays as it is.
     """
     portfolio = await portfolios.get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
     parsed = parse_positions_csv(data, today=today)
     report = ImportReport(
-        mode=mode, rows=parsed.data_rows, errors=parsed.errors, warnings=parsed.warnings
+        mode=mode,
+        rows=parsed.data_rows,
+        errors=parsed.errors,
+        warnings=parsed.warnings,
+        cash=parsed.cash,
     )
     tag_ids = await _existing_tag_ids(session, portfolio.owner_id)
     new_tags, over_limit = _plan_new_tags(parsed.rows, tag_ids, report)
@@ -145,7 +153,7 @@ async def import_positions(
     if report.errors and (file_level or not skip_invalid_rows):
         raise ImportRejected(report)
     rows = [r for r in parsed.rows if r.row not in over_limit]
-    report.skipped = parsed.data_rows - len(rows)
+    report.skipped = parsed.data_rows - len(rows) - (parsed.cash_row is not None)
     report.symbols = sorted({r.instrument.symbol for r in rows})
     report.tags_created = len(new_tags)
     write = mode is not ImportMode.VALIDATE
@@ -178,7 +186,11 @@ async def import_positions(
     removed = [p.id for p, _ in existing.values()] if mode is ImportMode.REPLACE else []
     report.deleted = len(removed)
     if write:
+        if parsed.cash is not None:
+            portfolio.cash = parsed.cash
         await _write(session, portfolio.id, new_rows, changed, removed, tag_ids)
+        if parsed.cash is not None:
+            await session.refresh(portfolio)  # its updated_at moved on the server
         report.applied = True
     return report
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sigmasight.db import Base, IdMixin, TimestampMixin
+from sigmasight.instruments.occ import OptionType
 
 
 class PositionType(StrEnum):
@@ -34,11 +35,6 @@ class PositionType(StrEnum):
     LP = "LP"  # long put
     SC = "SC"  # short call
     SP = "SP"  # short put
-
-
-class OptionType(StrEnum):
-    CALL = "CALL"
-    PUT = "PUT"
 
 
 class TagKind(StrEnum):
@@ -60,12 +56,34 @@ position_tags = Table(
 
 class Portfolio(IdMixin, TimestampMixin, Base):
     __tablename__ = "portfolios"
+    __table_args__ = (
+        CheckConstraint(
+            "gross_limit_percent IS NULL OR gross_limit_percent > 0", name="gross_limit_positive"
+        ),
+        CheckConstraint(
+            "(net_target_min_percent IS NULL) = (net_target_max_percent IS NULL)",
+            name="net_target_complete",
+        ),
+        CheckConstraint(
+            "net_target_min_percent IS NULL OR net_target_min_percent <= net_target_max_percent",
+            name="net_target_ordered",
+        ),
+    )
+
     owner_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
     )
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3), default="USD", nullable=False)
+    # Dollars; negative is a margin debit. Short-sale proceeds are part of it.
+    cash: Mapped[Decimal] = mapped_column(
+        Numeric(20, 2), default=Decimal(0), server_default=text("0"), nullable=False
+    )
+    # Risk limits as percentages of equity (200.00 = 2x); null = no limit set.
+    gross_limit_percent: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    net_target_min_percent: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    net_target_max_percent: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
 
 
 # Names are unique per owner ignoring case.

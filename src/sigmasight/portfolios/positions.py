@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
 from sigmasight.errors import Conflict, Invalid, NotFound
-from sigmasight.pagination import Page, PageRequest, paginate
-from sigmasight.portfolios import occ
+from sigmasight.instruments import occ
+from sigmasight.instruments.occ import OptionType
+from sigmasight.pagination import Page, PageRequest, paginate, paginate_each
 from sigmasight.portfolios import service as portfolios
 from sigmasight.portfolios import tags as tag_service
 from sigmasight.portfolios.models import (
-    OptionType,
     Portfolio,
     Position,
     PositionType,
@@ -256,6 +256,38 @@ async def count_for_portfolio(
     return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
+async def list_for_portfolios(
+    session: AsyncSession,
+    *,
+    portfolio_ids: Sequence[uuid.UUID],
+    flt: PositionFilter,
+    page: PageRequest,
+) -> dict[uuid.UUID, Page[Position]]:
+    """The same page of many portfolios' positions in one query, each exactly as
+    `list_for_portfolio` gives it (the caller has checked access)."""
+    return await paginate_each(
+        session,
+        _filtered(select(Position), flt),
+        partition=Position.portfolio_id,
+        partitions=portfolio_ids,
+        keys=[Position.symbol, Position.id],
+        request=page,
+    )
+
+
+async def count_for_portfolios(
+    session: AsyncSession, *, portfolio_ids: Sequence[uuid.UUID], flt: PositionFilter
+) -> dict[uuid.UUID, int]:
+    """How many of each portfolio's positions match the filter, in one query."""
+    matching = _filtered(select(Position).where(Position.portfolio_id.in_(portfolio_ids)), flt)
+    rows = matching.subquery()
+    stmt = select(rows.c.portfolio_id, func.count()).group_by(rows.c.portfolio_id)
+    counts: dict[uuid.UUID, int] = dict.fromkeys(portfolio_ids, 0)
+    for portfolio_id, count in await session.execute(stmt):
+        counts[portfolio_id] = int(count)
+    return counts
+
+
 async def _ensure_no_live_duplicate(
     session: AsyncSession,
     *,
@@ -406,3 +438,9 @@ async def set_tags(
     tags = await tag_service.resolve_owned(session, owner_id=owner_id, tag_ids=tag_ids)
     await tag_service.replace_position_tags(session, position=position, tags=tags)
     return position
+
+
+async def held_symbols(session: AsyncSession) -> list[str]:
+    """Every symbol in an open position, in any portfolio: what the market data must cover."""
+    stmt = select(Position.symbol).where(Position.exit_date.is_(None)).distinct()
+    return sorted(await session.scalars(stmt))

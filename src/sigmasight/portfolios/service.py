@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,10 @@ from sigmasight.portfolios.models import Portfolio
 
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 2000
+MONEY_PLACES = 2  # cash is stored in cents, limits in hundredths of a percent
+MAX_ABS_CASH = Decimal("1e13")  # dollars, either way
+MAX_GROSS_LIMIT_PERCENT = Decimal(10_000)  # of equity: 100x leverage
+MAX_ABS_NET_TARGET_PERCENT = Decimal(1_000)  # of equity, long or short
 
 
 def _visible(actor: Actor) -> Select[Portfolio]:
@@ -45,6 +50,70 @@ def _clean_description(description: str | None) -> str | None:
             code="TOO_LONG",
         )
     return description or None
+
+
+def _check_places(value: Decimal, *, field: str) -> None:
+    # Stored with two decimals: anything finer would be rounded silently.
+    if value.normalize().as_tuple().exponent < -MONEY_PLACES:  # type: ignore[operator]
+        raise Invalid(
+            f"At most {MONEY_PLACES} decimal places.", field=field, code="TOO_MANY_DECIMALS"
+        )
+
+
+def check_cash(cash: Decimal, *, field: str = "cash") -> Decimal:
+    """Dollars to the cent, finite and under 10 trillion either way; negative is a margin debit."""
+    if not cash.is_finite() or abs(cash) >= MAX_ABS_CASH:
+        raise Invalid(
+            "Cash must be a finite amount under $10,000,000,000,000 either way.",
+            field=field,
+            code="OUT_OF_RANGE",
+        )
+    _check_places(cash, field=field)
+    return cash
+
+
+def _check_gross_limit(percent: Decimal | None) -> Decimal | None:
+    field = "grossLimitPercent"
+    if percent is None:
+        return None
+    if not percent.is_finite() or not 0 < percent <= MAX_GROSS_LIMIT_PERCENT:
+        raise Invalid(
+            f"Gross limit must be above 0% and at most {MAX_GROSS_LIMIT_PERCENT:,}% of equity.",
+            field=field,
+            code="OUT_OF_RANGE",
+        )
+    _check_places(percent, field=field)
+    return percent
+
+
+def _check_net_target(
+    low: Decimal | None, high: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    if low is None and high is None:
+        return None, None
+    if low is None or high is None:
+        missing = "netTargetMinPercent" if low is None else "netTargetMaxPercent"
+        raise Invalid(
+            "Give both ends of the net target range, or neither to clear it.",
+            field=missing,
+            code="INCOMPLETE_RANGE",
+        )
+    for value, field in ((low, "netTargetMinPercent"), (high, "netTargetMaxPercent")):
+        if not value.is_finite() or abs(value) > MAX_ABS_NET_TARGET_PERCENT:
+            raise Invalid(
+                f"Net target must be between -{MAX_ABS_NET_TARGET_PERCENT:,}% and "
+                f"{MAX_ABS_NET_TARGET_PERCENT:,}% of equity.",
+                field=field,
+                code="OUT_OF_RANGE",
+            )
+        _check_places(value, field=field)
+    if low > high:
+        raise Invalid(
+            f"The net target minimum ({low}%) is above its maximum ({high}%).",
+            field="netTargetMinPercent",
+            code="MIN_ABOVE_MAX",
+        )
+    return low, high
 
 
 async def _ensure_name_free(
@@ -107,9 +176,12 @@ async def update(
     portfolio_id: uuid.UUID,
     name: str | None = None,
     description: str | None = None,
+    cash: Decimal | None = None,
 ) -> Portfolio:
-    """Rename or re-describe a portfolio; an empty description clears it."""
+    """Rename, re-describe or set the cash of a portfolio; an empty description clears it."""
     portfolio = await get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
+    if cash is not None:
+        portfolio.cash = check_cash(cash)
     if name is not None:
         name = _clean_name(name)
         await _ensure_name_free(
@@ -118,6 +190,27 @@ async def update(
         portfolio.name = name
     if description is not None:
         portfolio.description = _clean_description(description)
+    await session.flush()
+    await session.refresh(portfolio)
+    return portfolio
+
+
+async def set_risk_limits(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    portfolio_id: uuid.UUID,
+    gross_limit_percent: Decimal | None,
+    net_target_min_percent: Decimal | None,
+    net_target_max_percent: Decimal | None,
+) -> Portfolio:
+    """Set the gross limit and net target range (percent of equity); None clears a limit."""
+    portfolio = await get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
+    gross = _check_gross_limit(gross_limit_percent)
+    low, high = _check_net_target(net_target_min_percent, net_target_max_percent)
+    portfolio.gross_limit_percent = gross
+    portfolio.net_target_min_percent = low
+    portfolio.net_target_max_percent = high
     await session.flush()
     await session.refresh(portfolio)
     return portfolio

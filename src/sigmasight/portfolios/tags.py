@@ -71,19 +71,46 @@ async def get_or_raise(session: AsyncSession, *, actor: Actor, tag_id: uuid.UUID
 
 async def list_for_owner(session: AsyncSession, *, owner_id: uuid.UUID) -> list[Tag]:
     """A user's tags by name (at most 100, so not paginated; the caller has checked access)."""
-    stmt = select(Tag).where(Tag.owner_id == owner_id).order_by(func.lower(Tag.name))
-    return list((await session.execute(stmt)).scalars())
+    return (await tags_by_owner(session, owner_ids=[owner_id]))[owner_id]
+
+
+async def tags_by_owner(
+    session: AsyncSession, *, owner_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Tag]]:
+    """Many users' tags in one query, each list by name (callers have checked access)."""
+    stmt = select(Tag).where(Tag.owner_id.in_(owner_ids)).order_by(func.lower(Tag.name), Tag.id)
+    result: dict[uuid.UUID, list[Tag]] = {owner_id: [] for owner_id in owner_ids}
+    for tag in (await session.execute(stmt)).scalars():
+        result[tag.owner_id].append(tag)
+    return result
 
 
 async def list_for_portfolio(session: AsyncSession, *, portfolio_id: uuid.UUID) -> list[Tag]:
     """Tags on at least one of a portfolio's positions, by name (the caller has checked access)."""
+    return (await tags_by_portfolio(session, portfolio_ids=[portfolio_id]))[portfolio_id]
+
+
+async def tags_by_portfolio(
+    session: AsyncSession, *, portfolio_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Tag]]:
+    """For many portfolios in one query, the tags on at least one of each one's positions, by
+    name (callers have checked access)."""
     used = (
-        select(position_tags.c.tag_id)
+        select(Position.portfolio_id, position_tags.c.tag_id)
         .join(Position, Position.id == position_tags.c.position_id)
-        .where(Position.portfolio_id == portfolio_id)
+        .where(Position.portfolio_id.in_(portfolio_ids))
+        .distinct()
+        .subquery()
     )
-    stmt = select(Tag).where(Tag.id.in_(used)).order_by(func.lower(Tag.name))
-    return list((await session.execute(stmt)).scalars())
+    stmt = (
+        select(used.c.portfolio_id, Tag)
+        .join(used, used.c.tag_id == Tag.id)
+        .order_by(func.lower(Tag.name), Tag.id)
+    )
+    result: dict[uuid.UUID, list[Tag]] = {portfolio_id: [] for portfolio_id in portfolio_ids}
+    for portfolio_id, tag in await session.execute(stmt):
+        result[portfolio_id].append(tag)
+    return result
 
 
 async def create(

@@ -23,6 +23,7 @@ import urllib3
 from polygon import RESTClient  # type: ignore[import-untyped]  # the client ships no py.typed
 
 from sigmasight.clock import MARKET_TIMEZONE
+from sigmasight.instruments.occ import SymbolError, parse_option
 from sigmasight.marketdata.providers.base import (
     AssetType,
     Bar,
@@ -35,7 +36,6 @@ from sigmasight.marketdata.providers.base import (
     UnknownSymbol,
 )
 from sigmasight.marketdata.providers.retry import with_retries
-from sigmasight.portfolios.occ import SymbolError, parse_option
 
 T = TypeVar("T")
 _AGGS = {"adjusted": True, "sort": "asc", "limit": 50_000}  # 50,000 is Polygon's largest page

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sigmasight import clock
+from sigmasight.instruments import occ
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.providers.base import (
     AssetType,
@@ -35,7 +36,6 @@ from sigmasight.marketdata.providers.sectors import (
     REFERENCE_PRICES,
     SECTOR_STYLE,
 )
-from sigmasight.portfolios import occ
 
 EPOCH = date(2015, 1, 2)  # first day of every synthetic series
 ANCHOR = date(2026, 11, 20)  # the day each symbol trades at its reference price

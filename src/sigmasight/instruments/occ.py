@@ -6,12 +6,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-
-from sigmasight.portfolios.models import OptionType
+from enum import StrEnum
 
 # Compact form: AAPL240119C00150000. Padded OSI form: the root left-justified in 6 characters.
 _OCC = re.compile(r"^(?P<root>[A-Z][A-Z0-9.]{0,5}) *(?P<date>\d{6})(?P<cp>[CP])(?P<strike>\d{8})$")
 _STOCK = re.compile(r"^[A-Z][A-Z0-9.\-]{0,9}$")
+
+
+class OptionType(StrEnum):
+    CALL = "CALL"
+    PUT = "PUT"
 
 
 class SymbolError(ValueError):

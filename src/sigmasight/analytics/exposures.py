@@ -1,0 +1,81 @@
+"""Long, short, gross and net exposure of a set of positions, and where it stands against limits.
+
+Pure: signed dollar exposures in, totals out. A position's exposure is signed by its direction:
+notional exposure by the position's side (a short stock or a written option is negative),
+delta-adjusted exposure by the sign of position delta x underlying price (a long put is negative).
+Long is the sum of the positive exposures, short the sum of the negative ones (a negative number),
+gross = long - short, net = long + short. Positions with unknown exposure (NaN) are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+NEAR_FRACTION = 0.10  # "near" a bound: within 10% of the limit, or of the target range's width
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureTotals:
+    """Dollar exposure of a set of positions; `short` is zero or negative."""
+
+    long: float
+    short: float
+    gross: float
+    net: float
+    long_count: int
+    short_count: int
+
+
+def exposure_totals(exposures: npt.ArrayLike) -> ExposureTotals:
+    """Long, short, gross and net dollars and counts of signed exposures (NaN left out)."""
+    values = np.asarray(exposures, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    longs = values[values > 0]
+    shorts = values[values < 0]
+    long = float(longs.sum())
+    short = float(shorts.sum())
+    return ExposureTotals(
+        long=long,
+        short=short,
+        gross=long - short,
+        net=long + short,
+        long_count=int(longs.size),
+        short_count=int(shorts.size),
+    )
+
+
+def percent_of(amount: float, equity: float) -> float | None:
+    """`amount` as a percentage of equity (5.0 = 5%); None when equity is not positive."""
+    return None if equity <= 0 else amount / equity * 100.0
+
+
+class LimitStatus(StrEnum):
+    WITHIN = "WITHIN"
+    NEAR = "NEAR"
+    BREACHED = "BREACHED"
+
+
+def gross_limit_status(gross_percent: float, limit_percent: float) -> LimitStatus:
+    """BREACHED above the limit, NEAR within 10% of it (at 90% or more), else WITHIN."""
+    if gross_percent > limit_percent:
+        return LimitStatus.BREACHED
+    if gross_percent >= limit_percent * (1 - NEAR_FRACTION):
+        return LimitStatus.NEAR
+    return LimitStatus.WITHIN
+
+
+def net_range_status(net_percent: float, low_percent: float, high_percent: float) -> LimitStatus:
+    """BREACHED outside [low, high], NEAR within 10% of the range's width of a bound, else WITHIN.
+
+    The width, not the bound's own size, sets the margin, so a bound at 0% still has one.
+    """
+    if net_percent < low_percent or net_percent > high_percent:
+        return LimitStatus.BREACHED
+    margin = (high_percent - low_percent) * NEAR_FRACTION
+    if net_percent - low_percent <= margin or high_percent - net_percent <= margin:
+        return LimitStatus.NEAR
+    return LimitStatus.WITHIN

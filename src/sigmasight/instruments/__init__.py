@@ -1,0 +1,1 @@
+"""Instruments, the lowest domain floor: what a symbol is and how a CSV file is read."""

@@ -1,0 +1,1 @@
+"""Portfolio risk: load a book, run the analytics engine, return plain results."""

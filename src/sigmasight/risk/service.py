@@ -1,0 +1,339 @@
+"""Portfolio risk: load books in a fixed number of queries, value them, and total them up.
+
+Everything the API shows about money and risk comes from a `Book`: the portfolio, its
+positions, and each position's valuation. Totals over any subset of positions (the whole book, a
+strategy, a sector) go through `Book.totals`, so every view adds up the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cached_property
+
+import numpy as np
+from redis.asyncio import Redis
+from sqlalchemy import Date, String, column, select, true, values
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sigmasight.analytics.exposures import (
+    ExposureTotals,
+    LimitStatus,
+    exposure_totals,
+    gross_limit_status,
+    net_range_status,
+    percent_of,
+)
+from sigmasight.marketdata import prices
+from sigmasight.marketdata.models import DailyBar, Security
+from sigmasight.marketdata.prices import LatestPrice
+from sigmasight.portfolios.groups import UNCLASSIFIED_SECTOR
+from sigmasight.portfolios.models import Portfolio, Position
+from sigmasight.risk.valuation import (
+    Greeks,
+    MarketInputs,
+    PositionValuation,
+    Quote,
+    value_positions,
+)
+from sigmasight.settings import Settings
+
+
+class ExposureBasis(StrEnum):
+    NOTIONAL = "NOTIONAL"
+    DELTA_ADJUSTED = "DELTA_ADJUSTED"
+
+
+class BookFlag(StrEnum):
+    """Why a book's totals or percentages are partial."""
+
+    NON_POSITIVE_EQUITY = "NON_POSITIVE_EQUITY"  # percentages of equity are undefined
+    INCOMPLETE = "INCOMPLETE"  # some open position lacks a price, an exposure or Greeks
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimits:
+    """A portfolio's exposure limits, in % of equity; None when not set."""
+
+    gross_limit_percent: float | None
+    net_target_min_percent: float | None
+    net_target_max_percent: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Exposure of a set of positions on one basis, with percentages of the book's equity."""
+
+    basis: ExposureBasis
+    totals: ExposureTotals
+    equity: float
+    gross_limit_percent: float | None = None
+    target_range_percent: tuple[float, float] | None = None
+
+    def percent(self, amount: float) -> float | None:
+        return percent_of(amount, self.equity)
+
+    @property
+    def status(self) -> LimitStatus | None:
+        """The worst of the gross-limit and net-range statuses; None without limits or equity."""
+        statuses = []
+        gross = self.percent(self.totals.gross)
+        net = self.percent(self.totals.net)
+        if self.gross_limit_percent is not None and gross is not None:
+            statuses.append(gross_limit_status(gross, self.gross_limit_percent))
+        if self.target_range_percent is not None and net is not None:
+            statuses.append(net_range_status(net, *self.target_range_percent))
+        order = [LimitStatus.WITHIN, LimitStatus.NEAR, LimitStatus.BREACHED]
+        return max(statuses, key=order.index) if statuses else None
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Sums over a set of open positions; missing numbers are left out and `complete` says so."""
+
+    market_value: float
+    unrealized_pnl: float
+    greeks: Greeks
+    notional: ExposureTotals
+    delta_adjusted: ExposureTotals
+    position_count: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Book:
+    """A portfolio with every position valued."""
+
+    portfolio: Portfolio
+    positions: dict[uuid.UUID, Position]
+    valuations: dict[uuid.UUID, PositionValuation]
+    prices: dict[str, LatestPrice]  # of the book's symbols and underlyings
+    securities: dict[str, Security]  # of the underlyings
+    market: MarketInputs
+
+    @property
+    def cash(self) -> float:
+        return float(self.portfolio.cash)
+
+    @property
+    def limits(self) -> RiskLimits:
+        p = self.portfolio
+        return RiskLimits(
+            _float(p.gross_limit_percent),
+            _float(p.net_target_min_percent),
+            _float(p.net_target_max_percent),
+        )
+
+    @property
+    def open_ids(self) -> list[uuid.UUID]:
+        return [i for i, v in self.valuations.items() if v.is_open]
+
+    def totals(self, position_ids: Iterable[uuid.UUID] | None = None) -> Totals:
+        """Totals over these open positions (all open positions by default)."""
+        ids = self.open_ids if position_ids is None else list(position_ids)
+        rows = [self.valuations[i] for i in ids if i in self.valuations]
+        rows = [v for v in rows if v.is_open]
+        known_greeks = [v.greeks for v in rows if v.greeks is not None]
+        complete = all(
+            v.market_value is not None
+            and v.greeks is not None
+            and v.notional_exposure is not None
+            and v.delta_adjusted_exposure is not None
+            for v in rows
+        )
+        nan = float("nan")
+        return Totals(
+            market_value=float(sum(v.market_value for v in rows if v.market_value is not None)),
+            unrealized_pnl=float(
+                sum(v.unrealized_pnl for v in rows if v.unrealized_pnl is not None)
+            ),
+            greeks=Greeks.total(known_greeks),
+            notional=exposure_totals(
+                [nan if v.notional_exposure is None else v.notional_exposure for v in rows]
+            ),
+            delta_adjusted=exposure_totals(
+                [
+                    nan if v.delta_adjusted_exposure is None else v.delta_adjusted_exposure
+                    for v in rows
+                ]
+            ),
+            position_count=len(rows),
+            complete=complete,
+        )
+
+    @cached_property
+    def book_totals(self) -> Totals:
+        """Totals over every open position, computed once."""
+        return self.totals()
+
+    @property
+    def equity(self) -> float:
+        """Cash plus the market value of the open positions, in dollars."""
+        return self.cash + self.book_totals.market_value
+
+    @property
+    def total_pnl(self) -> float:
+        """Unrealised P&L of open positions plus realised P&L of closed ones, in dollars."""
+        return self.book_totals.unrealized_pnl + sum(
+            v.realized_pnl for v in self.valuations.values() if v.realized_pnl is not None
+        )
+
+    @property
+    def total_pnl_percent(self) -> float | None:
+        """`total_pnl` as a percentage of the summed absolute cost of all positions."""
+        cost = sum(abs(v.cost_basis) for v in self.valuations.values())
+        return self.total_pnl / cost * 100.0 if cost else None
+
+    def exposure(
+        self, basis: ExposureBasis, position_ids: Iterable[uuid.UUID] | None = None
+    ) -> Exposure:
+        """Exposure of these positions (the book's, with its limits, by default)."""
+        totals = self.book_totals if position_ids is None else self.totals(position_ids)
+        amounts = totals.notional if basis is ExposureBasis.NOTIONAL else totals.delta_adjusted
+        if position_ids is not None:
+            return Exposure(basis, amounts, self.equity)
+        limits = self.limits
+        target = None
+        if limits.net_target_min_percent is not None and limits.net_target_max_percent is not None:
+            target = (limits.net_target_min_percent, limits.net_target_max_percent)
+        return Exposure(basis, amounts, self.equity, limits.gross_limit_percent, target)
+
+    @property
+    def flags(self) -> list[BookFlag]:
+        flags = []
+        if self.equity <= 0:
+            flags.append(BookFlag.NON_POSITIVE_EQUITY)
+        if not self.book_totals.complete:
+            flags.append(BookFlag.INCOMPLETE)
+        return flags
+
+    def valuation_of(self, position: Position) -> PositionValuation:
+        """The position's valuation; one the book does not hold (added since it was loaded)
+        is valued with no market data, so its numbers are null and flagged, never guessed."""
+        found = self.valuations.get(position.id)
+        return found or value_positions([position], self.market)[position.id]
+
+    def sector_of(self, position_id: uuid.UUID) -> str:
+        security = self.securities.get(self.positions[position_id].underlying)
+        return (security.sector if security else None) or UNCLASSIFIED_SECTOR
+
+    def by_sector(self) -> list[tuple[str, list[uuid.UUID]]]:
+        """Open positions by their underlying's sector, sectors by name."""
+        groups: dict[str, list[uuid.UUID]] = {}
+        for position_id in self.open_ids:
+            groups.setdefault(self.sector_of(position_id), []).append(position_id)
+        return sorted(groups.items())
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+async def load_books(
+    session: AsyncSession,
+    redis: Redis,
+    *,
+    portfolio_ids: Sequence[uuid.UUID],
+    settings: Settings,
+    today: date,
+) -> dict[uuid.UUID, Book]:
+    """Value these portfolios (the caller has checked access) in a fixed number of queries."""
+    portfolios = {
+        p.id: p
+        for p in await session.scalars(select(Portfolio).where(Portfolio.id.in_(portfolio_ids)))
+    }
+    positions = list(
+        await session.scalars(
+            select(Position)
+            .where(Position.portfolio_id.in_(list(portfolios)))
+            .order_by(Position.symbol, Position.id)
+        )
+    )
+    live = [p for p in positions if p.is_open]
+    underlyings = sorted({p.underlying for p in live})
+    latest = await prices.latest_prices(
+        session,
+        redis,
+        sorted({p.symbol for p in live} | set(underlyings)),
+        ttl_seconds=settings.latest_price_cache_seconds,
+    )
+    quotes = {s: Quote(float(p.close), p.day) for s, p in latest.items()}
+    securities = await prices.securities(session, underlyings) if underlyings else {}
+    options = [p for p in live if p.expiration is not None]
+    expired = [
+        p
+        for p in options
+        if p.expiration is not None
+        and p.expiration < (quotes[p.underlying].day if p.underlying in quotes else today)
+    ]
+    market = MarketInputs(
+        quotes=quotes,
+        dividend_yields={
+            s: float(sec.dividend_yield)
+            for s, sec in securities.items()
+            if sec.dividend_yield is not None
+        },
+        closes=await _recent_closes(
+            session,
+            sorted({p.underlying for p in options if p not in expired}),
+            since=today - timedelta(days=settings.realized_volatility_window * 2 + 15),
+        ),
+        expiry_closes=await _closes_at_expiry(session, expired),
+        risk_free_rate=settings.risk_free_rate,
+        realized_window=settings.realized_volatility_window,
+        today=today,
+    )
+    valuations = value_positions(positions, market)
+    books: dict[uuid.UUID, Book] = {
+        pid: Book(portfolio, {}, {}, latest, securities, market)
+        for pid, portfolio in portfolios.items()
+    }
+    for position in positions:
+        book = books[position.portfolio_id]
+        book.positions[position.id] = position
+        book.valuations[position.id] = valuations[position.id]
+    return books
+
+
+async def _recent_closes(
+    session: AsyncSession, symbols: Sequence[str], *, since: date
+) -> dict[str, np.ndarray]:
+    if not symbols:
+        return {}
+    rows = await session.execute(
+        select(DailyBar.symbol, DailyBar.close)
+        .where(DailyBar.symbol.in_(symbols), DailyBar.day >= since)
+        .order_by(DailyBar.symbol, DailyBar.day)
+    )
+    series: dict[str, list[float]] = {}
+    for symbol, close in rows:
+        series.setdefault(symbol, []).append(float(close))
+    return {s: np.array(c) for s, c in series.items()}
+
+
+async def _closes_at_expiry(
+    session: AsyncSession, options: Sequence[Position]
+) -> dict[tuple[str, date], float]:
+    """Each expired option's underlying close on or before its expiration, in one statement."""
+    pairs = sorted({(p.underlying, p.expiration) for p in options if p.expiration is not None})
+    if not pairs:
+        return {}
+    expiries = values(column("symbol", String), column("expiration", Date), name="expiries").data(
+        pairs
+    )
+    settle = (
+        select(DailyBar.close)
+        .where(DailyBar.symbol == expiries.c.symbol, DailyBar.day <= expiries.c.expiration)
+        .order_by(DailyBar.day.desc())
+        .limit(1)
+        .lateral("settle")
+    )
+    rows = await session.execute(
+        select(expiries.c.symbol, expiries.c.expiration, settle.c.close).select_from(
+            expiries.join(settle, true())
+        )
+    )
+    return {(symbol, expiration): float(close) for symbol, expiration, close in rows}

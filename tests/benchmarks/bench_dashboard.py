@@ -1,0 +1,242 @@
+"""Benchmark: the dashboard document against a running API server, beside its in-process floor.
+
+Run with `uv run python -m tests.benchmarks.bench_dashboard`. Uses DATABASE_URL / REDIS_URL when
+set, else the local servers on their default ports, in a scratch database. For books of 200 and
+1,000 positions (stocks and options over 40 underlyings) it prints:
+
+- warm p50/p95 over 50 requests to a uvicorn server in another process (HTTP, auth, rate limit,
+  JSON and all);
+- the first request after a price update (new closes stored, the latest-price cache dropped);
+- the SQL statements one request runs;
+- the floor: the same document executed in this process by the same schema with every loader
+  already holding its objects in memory (only the ownership-checked portfolio read reaches the
+  database), and the ratio of the server's p95 to the floor's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import event, insert
+from sqlalchemy.dialects.postgresql import insert as upsert
+
+from sigmasight import clock, migrate
+from sigmasight.graphql.context import Context
+from sigmasight.graphql.ids import parse_id
+from sigmasight.main import create_app
+from sigmasight.marketdata.models import DailyBar
+from sigmasight.marketdata.prices import forget_latest_prices
+from sigmasight.portfolios.models import Position
+from sigmasight.settings import Environment, Settings
+from tests.book_factory import book_rows
+from tests.databases import recreate_database
+from tests.documents import DASHBOARD
+
+DATABASE = "sigmasight_bench_dashboard"
+PORT = 8765
+RUNS = 50
+PRICE_UPDATES = 5
+SECRET = "benchmark-secret-of-sufficient-length-000"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def start_server(database_url: str, redis_url: str) -> subprocess.Popen[bytes]:
+    env = os.environ | {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": SECRET,
+        "RATE_LIMIT_PER_MINUTE": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "uvicorn", "sigmasight.main:create_app", "--factory"]
+    command += ["--port", str(PORT), "--log-level", "warning", "--no-access-log"]
+    return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
+
+
+async def wait_ready(http: httpx.AsyncClient) -> None:
+    for _ in range(100):
+        try:
+            if (await http.get("/ready")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("server did not become ready")
+
+
+async def gql(http: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    body = response.json()
+    assert not body.get("errors"), body["errors"]
+    return body["data"]
+
+
+async def timed(http: httpx.AsyncClient, token: str, portfolio_id: str) -> float:
+    start = time.perf_counter()
+    data = await gql(http, token, DASHBOARD, {"id": portfolio_id})
+    elapsed = (time.perf_counter() - start) * 1000
+    assert data["portfolio"]["positions"]["edges"]
+    return elapsed
+
+
+async def floor_ms(app: Any, token: str, portfolio_id: str) -> tuple[float, float]:
+    """p50/p95 of the document executed in-process with every loader already warm."""
+    graphql = app.state.graphql
+    from sigmasight.auth import service as auth_service
+
+    now = clock.now()
+    actor, _ = auth_service.authenticate_header(
+        f"Bearer {token}", settings=graphql.settings, now=now
+    )
+    context = Context(
+        settings=graphql.settings,
+        session_factory=graphql.session_factory,
+        redis=graphql.redis,
+        now=now,
+        actor=actor,
+        auth_error=None,
+        enqueue=graphql.enqueue,
+    )
+    schema = graphql.schema
+    variables = {"id": portfolio_id}
+    warm = await schema.execute(DASHBOARD, variable_values=variables, context_value=context)
+    assert not warm.errors, warm.errors
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        result = await schema.execute(DASHBOARD, variable_values=variables, context_value=context)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert not result.errors
+    return statistics.median(samples), percentile(samples, 0.95)
+
+
+async def statements_per_request(app: Any, token: str, portfolio_id: str) -> int:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as local:
+            await gql(local, token, DASHBOARD, {"id": portfolio_id})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+async def bench_book(
+    size: int, http: httpx.AsyncClient, app: Any, token: str, settings: Settings
+) -> None:
+    created = await gql(
+        http,
+        token,
+        "mutation($n: String!) { createPortfolio(input: {name: $n}) { "
+        "... on CreatePortfolioSuccess { portfolio { id } } } }",
+        {"n": f"Book {size}"},
+    )
+    portfolio_id = created["createPortfolio"]["portfolio"]["id"]
+    pid = parse_id(portfolio_id, "Portfolio")
+    assert pid is not None
+    last_day = clock.today() - timedelta(days=PRICE_UPDATES + 1)
+    positions, bars = book_rows(pid, size, underlyings=40, last_day=last_day)
+    async with app.state.engine.begin() as conn:
+        await conn.execute(upsert(DailyBar).on_conflict_do_nothing(), bars)
+        await conn.execute(insert(Position), positions)
+
+    await timed(http, token, portfolio_id)  # warm the server's connections and caches
+    warm = [await timed(http, token, portfolio_id) for _ in range(RUNS)]
+
+    symbols = sorted({b["symbol"] for b in bars})
+    first_after_update = []
+    for day in range(1, PRICE_UPDATES + 1):
+        async with app.state.engine.begin() as conn:
+            latest = {
+                b["symbol"]: b for b in bars if b["day"] == max(x["day"] for x in bars)
+            }  # the last stored close of each symbol, one day on and 0.5% higher
+            fresh = [
+                b | {"day": last_day + timedelta(days=day), "close": b["close"] * 1.005}
+                for b in latest.values()
+            ]
+            await conn.execute(upsert(DailyBar).on_conflict_do_nothing(), fresh)
+        await forget_latest_prices(app.state.redis, symbols)
+        first_after_update.append(await timed(http, token, portfolio_id))
+
+    statement_count = await statements_per_request(app, token, portfolio_id)
+
+    floor_p50, floor_p95 = await floor_ms(app, token, portfolio_id)
+    p50, p95 = statistics.median(warm), percentile(warm, 0.95)
+    print(f"\n{size} positions over 40 underlyings ({len(symbols) - 40} option contracts)")
+    print(f"  server, warm:       p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({RUNS} requests)")
+    print(
+        f"  first after a price update: median {statistics.median(first_after_update):7.1f} ms"
+        f"   max {max(first_after_update):7.1f} ms   ({PRICE_UPDATES} updates)"
+    )
+    print(f"  SQL statements per request: {statement_count}")
+    print(f"  floor, in-process:  p50 {floor_p50:7.1f} ms   p95 {floor_p95:7.1f} ms")
+    print(f"  server p95 / floor p95: {p95 / floor_p95:.2f}x")
+    if size == 200:
+        print(
+            "  targets: p95 within 2x of the floor and under 100 ms; first call after a price "
+            "update under 300 ms"
+        )
+
+
+async def main() -> None:
+    base = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
+    database_url = await recreate_database(
+        Settings(database_url=base).database_url or base, DATABASE
+    )
+    await asyncio.to_thread(migrate.upgrade, database_url)
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=database_url,
+        redis_url=redis_url,
+        secret_key=SECRET,
+        rate_limit_per_minute=0,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = create_app(settings)
+    await app.state.redis.flushdb()
+    server = start_server(database_url, redis_url)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as http:
+            await wait_ready(http)
+            registered = await gql(
+                http,
+                "",
+                'mutation { register(input: {email: "bench@example.com", password: '
+                '"benchmark passphrase"}) { ... on RegisterSuccess { tokens { accessToken } } } }',
+                {},
+            )
+            token = registered["register"]["tokens"]["accessToken"]
+            for size in (200, 1000):
+                await bench_book(size, http, app, token, settings)
+    finally:
+        server.terminate()
+        server.wait()
+        await app.state.redis.aclose()
+        await app.state.engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,104 @@
+"""Books of any size with stored prices, for statement counts and benchmarks.
+
+Stocks long and short and options of every kind over a set of underlyings; each underlying has
+60 days of closes and each option one close (its Black-Scholes price at 30% vol) on the last day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from sigmasight.analytics.bsm import bsm_price
+
+UNDERLYINGS = [
+    "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "JPM", "XOM", "JNJ",
+    "PG", "KO", "PEP", "WMT", "HD", "UNH", "V", "MA", "BAC", "CVX",
+    "LLY", "AVGO", "COST", "MRK", "ABBV", "ORCL", "CRM", "AMD", "NFLX", "ADBE",
+    "INTC", "CSCO", "QCOM", "TXN", "IBM", "GS", "MS", "CAT", "GE", "DIS",
+]  # fmt: skip
+HISTORY_DAYS = 60
+
+
+def book_rows(
+    portfolio_id: uuid.UUID, size: int, *, underlyings: int, last_day: date, seed: int = 7
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Position rows and bar rows for a book of `size` positions over `underlyings` stocks."""
+    rng = np.random.default_rng(seed)
+    names = UNDERLYINGS[:underlyings]
+    days = [last_day - timedelta(days=i) for i in range(HISTORY_DAYS - 1, -1, -1)]
+    spots: dict[str, float] = {}
+    bars: list[dict[str, Any]] = []
+    for name in names:
+        closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.015, HISTORY_DAYS)))
+        spots[name] = float(closes[-1])
+        bars += [_bar(name, d, float(c)) for d, c in zip(days, closes, strict=True)]
+    positions: list[dict[str, Any]] = []
+    for i in range(size):
+        name = names[i % len(names)]
+        spot = spots[name]
+        round_ = i // len(names)
+        kind = (i + round_) % 5  # every underlying gets every kind over the rounds
+        entry = last_day - timedelta(days=5 + round_)
+        if kind < 2:
+            quantity = 100 if kind == 0 else -50
+            positions.append(
+                _position(portfolio_id, name, name, quantity, 1, round(spot, 2), entry)
+            )
+            continue
+        call = kind != 3
+        quantity = -2 if kind == 4 else 3
+        strike = round(spot * (0.85 + 0.05 * (round_ % 7)))
+        expiry = last_day + timedelta(days=30 + 7 * (round_ % 12))
+        symbol = f"{name}{expiry:%y%m%d}{'C' if call else 'P'}{strike * 1000:08d}"
+        years = (expiry - last_day).days / 365
+        price = float(bsm_price(call, spot, strike, years, 0.04, 0.3, 0.0))
+        bars.append(_bar(symbol, last_day, max(price, 0.01)))
+        row = _position(portfolio_id, symbol, name, quantity, 100, max(price, 0.01), entry)
+        row |= {"option_type": "CALL" if call else "PUT", "strike": strike, "expiration": expiry}
+        row["position_type"] = (
+            ("LC" if call else "LP") if quantity > 0 else ("SC" if call else "SP")
+        )
+        positions.append(row)
+    unique_bars = {(b["symbol"], b["day"]): b for b in bars}
+    return positions, list(unique_bars.values())
+
+
+def _position(
+    portfolio_id: uuid.UUID,
+    symbol: str,
+    underlying: str,
+    quantity: int,
+    multiplier: int,
+    price: float,
+    entry: date,
+) -> dict[str, Any]:
+    return {
+        "portfolio_id": portfolio_id,
+        "symbol": symbol,
+        "underlying": underlying,
+        "position_type": "LONG" if quantity > 0 else "SHORT",
+        "quantity": quantity,
+        "multiplier": multiplier,
+        "entry_price": round(price, 4),
+        "entry_date": entry,
+        "option_type": None,
+        "strike": None,
+        "expiration": None,
+    }
+
+
+def _bar(symbol: str, day: date, close: float) -> dict[str, Any]:
+    return {
+        "symbol": symbol,
+        "day": day,
+        "open": close,
+        "high": close,
+        "low": close,
+        "close": close,
+        "volume": 1000,
+        "source": "file",
+    }
