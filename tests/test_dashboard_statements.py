@@ -47,6 +47,6 @@ async def test_dashboard_costs_the_same_statements_for_10_or_300_positions(
     large = await _dashboard_statements(app, alice, "large", 300)
     # then
     # then: the portfolio; its book (portfolio, positions, prices, securities, the underlyings'
-    # recent closes); a page of positions and its count; the groups (positions, tags,
-    # securities); the positions' tags and fetch statuses
-    assert small == large == 12
+    # recent closes), which the groups and sectors also read; a page of positions and its count;
+    # the positions' tags (one batch for the page and the strategy groups) and fetch statuses
+    assert small == large == 10

@@ -259,8 +259,7 @@ async def test_dashboard_costs_the_same_statements_for_2_or_30_portfolios(
     #   3 their totalCounts (one GROUP BY portfolio)
     #   4 the tags of all those positions
     #   5 the tags of all the portfolios
-    #   6 the open positions of all the portfolios, for positionGroups
-    #   7 the tags of those positions, for the STRATEGY grouping
-    #   8-12 every book's valuation (portfolios, positions, prices, securities, and the option
-    #        underlyings' recent closes)
-    assert counts[0] == counts[1] == 12
+    #   6-10 every book's valuation (portfolios, positions, prices, securities, and the option
+    #        underlyings' recent closes), which positionGroups groups
+    #   (the groups' tags come in the batch of position tags above)
+    assert counts[0] == counts[1] == 10

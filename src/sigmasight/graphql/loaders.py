@@ -16,10 +16,9 @@ from sigmasight.marketdata import prices
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.marketdata.prices import LatestPrice
 from sigmasight.pagination import Page, PageRequest
-from sigmasight.portfolios import groups as group_service
 from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios import tags as tag_service
-from sigmasight.portfolios.groups import GroupBy, PositionGroup
+from sigmasight.portfolios.groups import GroupBy
 from sigmasight.portfolios.models import Portfolio, Position, Tag
 from sigmasight.portfolios.positions import PositionFilter
 from sigmasight.risk import service as risk_service
@@ -86,9 +85,6 @@ class Loaders:
         )
         self.tags_by_portfolio_id = DataLoader(self._tags_by_portfolio_id)
         self.tags_by_owner_id = DataLoader(self._tags_by_owner_id)
-        self.position_groups_by_portfolio_grouping = DataLoader(
-            self._position_groups_by_portfolio_grouping
-        )
 
     def clear_all(self) -> None:
         """Forget every cached value, so reads after a mutation's commit see its writes."""
@@ -193,10 +189,3 @@ class Loaders:
         async with self._session_factory() as session:
             found = await tag_service.tags_by_owner(session, owner_ids=keys)
         return [found[k] for k in keys]
-
-    async def _position_groups_by_portfolio_grouping(
-        self, keys: Sequence[GroupsKey]
-    ) -> list[list[PositionGroup]]:
-        # Open positions of every portfolio in one query, their tags (or sectors) in one more.
-        async with self._session_factory() as session:
-            return await group_service.group_positions_of_portfolios(session, requests=keys)

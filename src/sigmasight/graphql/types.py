@@ -499,9 +499,12 @@ class PortfolioNode(Node):
         info: Info,
         by: Annotated[GroupByEnum, strawberry.argument(description="How to group.")],  # type: ignore[valid-type]
     ) -> list[PositionGroup]:
-        loaders = info.context.loaders
-        groups = await loaders.position_groups_by_portfolio_grouping.load((self.portfolio_id, by))
         book = await self._book(info)
+        tags: dict[uuid.UUID, list[Tag]] = {}
+        if by in (GroupBy.TAG, GroupBy.STRATEGY):
+            ids = [p.id for p in book.open_positions]
+            found = await info.context.loaders.tags_by_position_id.load_many(ids)
+            tags = dict(zip(ids, found, strict=True))
         return [
             PositionGroup(
                 key=g.key,
@@ -511,7 +514,7 @@ class PortfolioNode(Node):
                 portfolio_id=self.portfolio_id,
                 position_ids=[p.id for p in g.positions],
             )
-            for g in groups
+            for g in book.groups(by, tags)
         ]
 
     async def _book(self, info: Info) -> Book:
@@ -563,8 +566,12 @@ class PortfolioNode(Node):
     async def sector_exposures(self, info: Info) -> list[SectorExposure]:
         book = await self._book(info)
         return [
-            SectorExposure(sector=sector, portfolio_id=self.portfolio_id, position_ids=ids)
-            for sector, ids in book.by_sector()
+            SectorExposure(
+                sector=g.key,
+                portfolio_id=self.portfolio_id,
+                position_ids=[p.id for p in g.positions],
+            )
+            for g in book.groups(GroupBy.SECTOR, {})
         ]
 
     @strawberry.field(

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from sigmasight.marketdata.models import Security
-from sigmasight.portfolios import tags as tag_service
 from sigmasight.portfolios.models import Position, Tag, TagKind
 from sigmasight.portfolios.strategies import Leg, StrategyKind, detect_strategies
 
@@ -100,40 +95,6 @@ def _by_strategy(
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class OpenBooks:
-    """What grouping needs to know of some portfolios' open positions."""
-
-    positions: dict[uuid.UUID, list[Position]]  # by portfolio, each by symbol then id
-    sectors: dict[str, str | None]  # by underlying; loaded only for SECTOR
-    tags: dict[uuid.UUID, list[Tag]]  # by position; loaded only for TAG and STRATEGY
-
-
-async def load_open_books(
-    session: AsyncSession, *, portfolio_ids: Sequence[uuid.UUID], groupings: Collection[GroupBy]
-) -> OpenBooks:
-    """Open positions of many portfolios and the sectors or tags `groupings` need, one query
-    each (the caller has checked access)."""
-    stmt = (
-        select(Position)
-        .where(Position.portfolio_id.in_(portfolio_ids), Position.exit_date.is_(None))
-        .order_by(Position.symbol, Position.id)
-    )
-    positions: dict[uuid.UUID, list[Position]] = {pid: [] for pid in portfolio_ids}
-    for position in (await session.execute(stmt)).scalars():
-        positions[position.portfolio_id].append(position)
-    every = [p for book in positions.values() for p in book]
-    sectors: dict[str, str | None] = {}
-    if GroupBy.SECTOR in groupings and every:
-        underlyings = {p.underlying for p in every}
-        by_symbol = select(Security.symbol, Security.sector).where(Security.symbol.in_(underlyings))
-        sectors = {symbol: sector for symbol, sector in await session.execute(by_symbol)}
-    tags: dict[uuid.UUID, list[Tag]] = {}
-    if {GroupBy.TAG, GroupBy.STRATEGY} & set(groupings) and every:
-        tags = await tag_service.tags_by_position(session, position_ids=[p.id for p in every])
-    return OpenBooks(positions, sectors, tags)
-
-
 def group(
     positions: list[Position],
     by: GroupBy,
@@ -153,30 +114,3 @@ def group(
     if by is GroupBy.TAG:
         return _by_tag(positions, tags)
     return _by_strategy(positions, tags)
-
-
-async def group_positions_of_portfolios(
-    session: AsyncSession, *, requests: Sequence[tuple[uuid.UUID, GroupBy]]
-) -> list[list[PositionGroup]]:
-    """For each (portfolio, grouping), its open positions in groups, loaded together (the caller
-    has checked access)."""
-    books = await load_open_books(
-        session,
-        portfolio_ids=list(dict.fromkeys(pid for pid, _ in requests)),
-        groupings={by for _, by in requests},
-    )
-    return [
-        group(books.positions[pid], by, sectors=books.sectors, tags=books.tags)
-        for pid, by in requests
-    ]
-
-
-async def group_positions(
-    session: AsyncSession, *, portfolio_id: uuid.UUID, by: GroupBy
-) -> list[PositionGroup]:
-    """The portfolio's open positions in groups (the caller has checked access).
-
-    By TAG a position appears under each of its tags; every other grouping is a partition.
-    """
-    [groups] = await group_positions_of_portfolios(session, requests=[(portfolio_id, by)])
-    return groups

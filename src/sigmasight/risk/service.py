@@ -8,8 +8,8 @@ strategy, a sector) go through `Book.totals`, so every view adds up the same way
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cached_property
@@ -30,8 +30,8 @@ from sigmasight.analytics.exposures import (
 from sigmasight.marketdata import prices
 from sigmasight.marketdata.models import DailyBar, Security
 from sigmasight.marketdata.prices import LatestPrice
-from sigmasight.portfolios.groups import UNCLASSIFIED_SECTOR
-from sigmasight.portfolios.models import Portfolio, Position
+from sigmasight.portfolios.groups import GroupBy, PositionGroup, group
+from sigmasight.portfolios.models import Portfolio, Position, Tag
 from sigmasight.risk.valuation import (
     Greeks,
     MarketInputs,
@@ -113,6 +113,7 @@ class Book:
     prices: dict[str, LatestPrice]  # of the book's symbols and underlyings
     securities: dict[str, Security]  # of the underlyings
     market: MarketInputs
+    _totals: dict[tuple[uuid.UUID, ...], Totals] = field(default_factory=dict, repr=False)
 
     @property
     def cash(self) -> float:
@@ -132,8 +133,13 @@ class Book:
         return [i for i, v in self.valuations.items() if v.is_open]
 
     def totals(self, position_ids: Iterable[uuid.UUID] | None = None) -> Totals:
-        """Totals over these open positions (all open positions by default)."""
-        ids = self.open_ids if position_ids is None else list(position_ids)
+        """Totals over these open positions (all open positions by default), computed once."""
+        ids = tuple(self.open_ids if position_ids is None else position_ids)
+        if ids not in self._totals:
+            self._totals[ids] = self._sum(ids)
+        return self._totals[ids]
+
+    def _sum(self, ids: Sequence[uuid.UUID]) -> Totals:
         rows = [self.valuations[i] for i in ids if i in self.valuations]
         rows = [v for v in rows if v.is_open]
         known_greeks = [v.greeks for v in rows if v.greeks is not None]
@@ -164,9 +170,9 @@ class Book:
             complete=complete,
         )
 
-    @cached_property
+    @property
     def book_totals(self) -> Totals:
-        """Totals over every open position, computed once."""
+        """Totals over every open position."""
         return self.totals()
 
     @property
@@ -216,16 +222,15 @@ class Book:
         found = self.valuations.get(position.id)
         return found or value_positions([position], self.market)[position.id]
 
-    def sector_of(self, position_id: uuid.UUID) -> str:
-        security = self.securities.get(self.positions[position_id].underlying)
-        return (security.sector if security else None) or UNCLASSIFIED_SECTOR
+    @cached_property
+    def open_positions(self) -> list[Position]:
+        """Open positions by symbol, then id."""
+        return [p for p in self.positions.values() if p.is_open]
 
-    def by_sector(self) -> list[tuple[str, list[uuid.UUID]]]:
-        """Open positions by their underlying's sector, sectors by name."""
-        groups: dict[str, list[uuid.UUID]] = {}
-        for position_id in self.open_ids:
-            groups.setdefault(self.sector_of(position_id), []).append(position_id)
-        return sorted(groups.items())
+    def groups(self, by: GroupBy, tags: Mapping[uuid.UUID, list[Tag]]) -> list[PositionGroup]:
+        """The open positions in groups (`tags` by position, needed for TAG and STRATEGY)."""
+        sectors = {symbol: security.sector for symbol, security in self.securities.items()}
+        return group(self.open_positions, by, sectors=sectors, tags=tags)
 
 
 def _float(value: object) -> float | None:
