@@ -10,7 +10,8 @@ set, else the local servers on their default ports, in a scratch database. For b
 - the SQL statements one request runs;
 - the floor: the same document executed in this process by the same schema with every loader
   already holding its objects in memory (only the ownership-checked portfolio read reaches the
-  database), and the ratio of the server's p95 to the floor's.
+  database), under the server's garbage-collector settings, and the ratio of the server's p95 to
+  the floor's.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as upsert
 from sigmasight import clock, migrate
 from sigmasight.graphql.context import Context
 from sigmasight.graphql.ids import parse_id
-from sigmasight.main import create_app
+from sigmasight.main import create_app, keep_full_collections_out_of_requests
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.prices import forget_latest_prices
 from sigmasight.portfolios.models import Position
@@ -216,6 +217,7 @@ async def main() -> None:
         _env_file=None,  # type: ignore[call-arg]
     )
     app = create_app(settings)
+    keep_full_collections_out_of_requests()  # as the server does, so the floor is comparable
     await app.state.redis.flushdb()
     server = start_server(database_url, redis_url)
     try:
