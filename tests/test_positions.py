@@ -293,12 +293,14 @@ async def test_a_garbled_cursor_is_a_user_error(alice: SignedIn) -> None:
     assert body["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
 
 
-async def test_held_symbols_lists_each_open_symbol_once_and_skips_closed_ones(
+async def test_held_symbols_lists_each_open_symbol_and_option_underlying_once_skipping_closed(
     app: Starlette, alice: SignedIn, bob: SignedIn
 ) -> None:
-    # given: AAPL held by two users, MSFT bought and sold
+    # given: AAPL held by two users, MSFT bought and sold, a QQQ put without QQQ itself
     alice_book = await create_portfolio(alice)
     await add_position(alice, alice_book, symbol="AAPL")
+    put = occ_symbol("QQQ", 60, "P", 500)
+    await add_position(alice, alice_book, symbol=put, quantity=1, entryPrice=5)
     await add_position(bob, await create_portfolio(bob), symbol="AAPL")
     sold = (await add_position(alice, alice_book, symbol="MSFT"))["position"]["id"]
     await alice.api.gql(
@@ -310,4 +312,5 @@ async def test_held_symbols_lists_each_open_symbol_once_and_skips_closed_ones(
     # then
     assert symbols.count("AAPL") == 1
     assert "MSFT" not in symbols
+    assert {put, "QQQ"} <= set(symbols)
     assert symbols == sorted(symbols)

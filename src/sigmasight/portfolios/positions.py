@@ -441,6 +441,8 @@ async def set_tags(
 
 
 async def held_symbols(session: AsyncSession) -> list[str]:
-    """Every symbol in an open position, in any portfolio: what the market data must cover."""
-    stmt = select(Position.symbol).where(Position.exit_date.is_(None)).distinct()
-    return sorted(await session.scalars(stmt))
+    """Every symbol in an open position, in any portfolio, and the underlyings of its options:
+    what the market data must cover (an option is priced off its underlying's close)."""
+    stmt = select(Position.symbol, Position.underlying).where(Position.exit_date.is_(None))
+    rows = await session.execute(stmt.distinct())
+    return sorted({symbol for row in rows for symbol in row})
