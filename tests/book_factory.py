@@ -35,7 +35,7 @@ def book_rows(
     for name in names:
         closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.015, HISTORY_DAYS)))
         spots[name] = float(closes[-1])
-        bars += [_bar(name, d, float(c)) for d, c in zip(days, closes, strict=True)]
+        bars += [bar_row(name, d, float(c)) for d, c in zip(days, closes, strict=True)]
     positions: list[dict[str, Any]] = []
     for i in range(size):
         name = names[i % len(names)]
@@ -56,7 +56,7 @@ def book_rows(
         symbol = f"{name}{expiry:%y%m%d}{'C' if call else 'P'}{strike * 1000:08d}"
         years = (expiry - last_day).days / 365
         price = float(bsm_price(call, spot, strike, years, 0.04, 0.3, 0.0))
-        bars.append(_bar(symbol, last_day, max(price, 0.01)))
+        bars.append(bar_row(symbol, last_day, max(price, 0.01)))
         row = _position(portfolio_id, symbol, name, quantity, 100, max(price, 0.01), entry)
         row |= {"option_type": "CALL" if call else "PUT", "strike": strike, "expiration": expiry}
         row["position_type"] = (
@@ -91,7 +91,8 @@ def _position(
     }
 
 
-def _bar(symbol: str, day: date, close: float) -> dict[str, Any]:
+def bar_row(symbol: str, day: date, close: float) -> dict[str, Any]:
+    """A stored daily bar whose open, high, low and close are all `close`."""
     return {
         "symbol": symbol,
         "day": day,

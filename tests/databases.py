@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -16,3 +19,14 @@ async def recreate_database(server_url: str, name: str) -> str:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
     return target.render_as_string(hide_password=False)
+
+
+async def scratch_database(name: str) -> str:
+    """A freshly migrated database `name` on DATABASE_URL's server (default: local PostgreSQL)."""
+    from sigmasight import migrate
+    from sigmasight.settings import Settings
+
+    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    url = await recreate_database(Settings(database_url=base).database_url or base, name)
+    await asyncio.to_thread(migrate.upgrade, url)
+    return url

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import event
+from starlette.applications import Starlette
 
 from sigmasight import clock
 from tests.conftest import SignedIn
@@ -43,3 +48,18 @@ async def create_tag(user: SignedIn, name: str, **fields: Any) -> str:
     result = (await user.api.gql(CREATE_TAG, {"input": {"name": name, **fields}}))["createTag"]
     assert result["__typename"] == "CreateTagSuccess", result
     return str(result["tag"]["id"])
+
+
+@contextmanager
+def counting_statements(app: Starlette) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -15,8 +15,7 @@ from sigmasight.portfolios.models import Position
 from tests.book_factory import book_rows
 from tests.conftest import SignedIn
 from tests.documents import DASHBOARD
-from tests.helpers import create_portfolio
-from tests.test_statement_count import counting_statements
+from tests.helpers import counting_statements, create_portfolio
 
 
 async def _dashboard_statements(app: Starlette, user: SignedIn, name: str, size: int) -> int:
@@ -46,7 +45,7 @@ async def test_dashboard_costs_the_same_statements_for_10_or_300_positions(
     small = await _dashboard_statements(app, alice, "small", 10)
     large = await _dashboard_statements(app, alice, "large", 300)
     # then
-    # then: the portfolio; its book (portfolio, positions, prices, securities, the underlyings'
-    # recent closes), which the groups and sectors also read; a page of positions and its count;
-    # the positions' tags (one batch for the page and the strategy groups) and fetch statuses
+    # then: the portfolio; its book (portfolio, positions, prices, securities, fetch statuses,
+    # the underlyings' recent closes), which the groups and sectors also read; a page of
+    # positions and its count; the positions' tags (one batch for the page and the groups)
     assert small == large == 10

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from sigmasight import clock
 from sigmasight.marketdata.models import DailyBar
+from tests.book_factory import bar_row
 from tests.conftest import SignedIn
 from tests.helpers import add_position, create_portfolio, days_ago, occ_symbol
 
@@ -74,19 +75,7 @@ def black_scholes(call: bool, s: float, k: float, t: float, vol: float) -> dict[
 
 
 async def store_closes(app: Starlette, symbol: str, closes: dict[date, float]) -> None:
-    rows = [
-        {
-            "symbol": symbol,
-            "day": day,
-            "open": close,
-            "high": close,
-            "low": close,
-            "close": close,
-            "volume": 1000,
-            "source": "file",
-        }
-        for day, close in closes.items()
-    ]
+    rows = [bar_row(symbol, day, close) for day, close in closes.items()]
     async with app.state.engine.begin() as conn:
         await conn.execute(insert(DailyBar), rows)
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from starlette.applications import Starlette
 
 from sigmasight import clock
@@ -16,25 +13,10 @@ from sigmasight.graphql.ids import parse_id
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.portfolios.models import Portfolio, Position, Tag, position_tags
 from tests.conftest import SignedIn
-from tests.helpers import create_portfolio, days_ago
+from tests.helpers import counting_statements, create_portfolio, days_ago
 
 NESTED = """query($id: ID!) { portfolio(id: $id) {
   positions(first: 200) { edges { node { symbol tags { name } } } } } }"""
-
-
-@contextmanager
-def counting_statements(app: Starlette) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _fill(app: Starlette, user: SignedIn, portfolio_id: str, count: int) -> None:
@@ -83,8 +65,8 @@ async def test_positions_with_tags_cost_the_same_statements_for_5_or_200_positio
     small = await _statements_for_book(app, alice, "small", 5)
     large = await _statements_for_book(app, alice, "large", 250)
     # then: portfolio, one page of positions, one batch of tags, and the book's valuation
-    # (portfolio, positions, prices, securities)
-    assert small == large == 7
+    # (portfolio, positions, prices, securities, fetch statuses)
+    assert small == large == 8
 
 
 MARKET_FIELDS = """query($id: ID!) { portfolio(id: $id) {
@@ -104,7 +86,7 @@ async def test_market_fields_cost_the_same_statements_for_5_or_200_positions(
             await alice.api.gql(MARKET_FIELDS, {"id": portfolio_id})
         counts.append(len(statements))
     # then: portfolio, a page of positions, the book's valuation (portfolio, positions, prices,
-    # securities), then one batch of fetch statuses
+    # securities, fetch statuses)
     assert counts[0] == counts[1] == 7
 
 
@@ -160,8 +142,8 @@ async def test_price_history_costs_the_same_statements_for_5_or_250_positions(
                 (days[2], 13.0),
             ]
     # then: portfolio, one page of positions, one query of bars for all their symbols, and the
-    # book's valuation (portfolio, positions, prices, securities)
-    assert counts[0] == counts[1] == 7
+    # book's valuation (portfolio, positions, prices, securities, fetch statuses)
+    assert counts[0] == counts[1] == 8
 
 
 DASHBOARD = """query { portfolios(first: 200) { edges { node {
@@ -259,7 +241,7 @@ async def test_dashboard_costs_the_same_statements_for_2_or_30_portfolios(
     #   3 their totalCounts (one GROUP BY portfolio)
     #   4 the tags of all those positions
     #   5 the tags of all the portfolios
-    #   6-10 every book's valuation (portfolios, positions, prices, securities, and the option
-    #        underlyings' recent closes), which positionGroups groups
+    #   6-11 every book's valuation (portfolios, positions, prices, securities, fetch statuses,
+    #        and the option underlyings' recent closes), which positionGroups groups
     #   (the groups' tags come in the batch of position tags above)
-    assert counts[0] == counts[1] == 10
+    assert counts[0] == counts[1] == 11

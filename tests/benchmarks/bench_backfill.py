@@ -8,19 +8,17 @@ the share spent generating prices, and a second run's time (nothing missing, not
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 
 from sqlalchemy import func, select
 
-from sigmasight import clock, migrate
+from sigmasight import clock
 from sigmasight.db import create_engine, create_session_factory, transaction
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.providers.synthetic import SyntheticProvider
 from sigmasight.marketdata.service import backfill
-from sigmasight.settings import Settings
-from tests.databases import recreate_database
+from tests.databases import scratch_database
 
 SYMBOLS = [f"SYN{i:03d}" for i in range(492)] + [
     "SPY",
@@ -37,11 +35,7 @@ DATABASE = "sigmasight_bench"
 
 
 async def main() -> None:
-    base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    database_url = await recreate_database(
-        Settings(database_url=base).database_url or base, DATABASE
-    )
-    await asyncio.to_thread(migrate.upgrade, database_url)
+    database_url = await scratch_database(DATABASE)
     engine = create_engine(database_url)
     factory = create_session_factory(engine)
     end = calendar.last_completed_session(clock.now())

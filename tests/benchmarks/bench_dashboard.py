@@ -26,11 +26,11 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as upsert
+from starlette.requests import Request
 
-from sigmasight import clock, migrate
-from sigmasight.graphql.context import Context
+from sigmasight import clock
 from sigmasight.graphql.ids import parse_id
 from sigmasight.main import create_app, keep_full_collections_out_of_requests
 from sigmasight.marketdata.models import DailyBar
@@ -38,8 +38,9 @@ from sigmasight.marketdata.prices import forget_latest_prices
 from sigmasight.portfolios.models import Position
 from sigmasight.settings import Environment, Settings
 from tests.book_factory import book_rows
-from tests.databases import recreate_database
+from tests.databases import scratch_database
 from tests.documents import DASHBOARD
+from tests.helpers import counting_statements
 
 DATABASE = "sigmasight_bench_dashboard"
 PORT = 8765
@@ -99,21 +100,9 @@ async def timed(http: httpx.AsyncClient, token: str, portfolio_id: str) -> float
 async def floor_ms(app: Any, token: str, portfolio_id: str) -> tuple[float, float]:
     """p50/p95 of the document executed in-process with every loader already warm."""
     graphql = app.state.graphql
-    from sigmasight.auth import service as auth_service
-
-    now = clock.now()
-    actor, _ = auth_service.authenticate_header(
-        f"Bearer {token}", settings=graphql.settings, now=now
-    )
-    context = Context(
-        settings=graphql.settings,
-        session_factory=graphql.session_factory,
-        redis=graphql.redis,
-        now=now,
-        actor=actor,
-        auth_error=None,
-        enqueue=graphql.enqueue,
-    )
+    # The app's own context, for a request that carries only the bearer token.
+    request = Request({"type": "http", "headers": [(b"authorization", f"Bearer {token}".encode())]})
+    context = await graphql.get_context(request, None)
     schema = graphql.schema
     variables = {"id": portfolio_id}
     warm = await schema.execute(DASHBOARD, variable_values=variables, context_value=context)
@@ -128,19 +117,10 @@ async def floor_ms(app: Any, token: str, portfolio_id: str) -> tuple[float, floa
 
 
 async def statements_per_request(app: Any, token: str, portfolio_id: str) -> int:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as local:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as local:
+        with counting_statements(app) as statements:
             await gql(local, token, DASHBOARD, {"id": portfolio_id})
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(statements)
 
 
@@ -202,12 +182,8 @@ async def bench_book(
 
 
 async def main() -> None:
-    base = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
-    database_url = await recreate_database(
-        Settings(database_url=base).database_url or base, DATABASE
-    )
-    await asyncio.to_thread(migrate.upgrade, database_url)
+    database_url = await scratch_database(DATABASE)
     settings = Settings(
         environment=Environment.TEST,
         database_url=database_url,

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 
 import httpx
 
-from sigmasight import clock, migrate
+from sigmasight import clock
 from sigmasight.main import create_app
 from sigmasight.portfolios.csv_import import parse_positions_csv
 from sigmasight.settings import Environment, Settings
-from tests.databases import recreate_database
+from tests.databases import scratch_database
 
 ROWS = 10_000
 DATABASE = "sigmasight_bench"
@@ -42,11 +42,7 @@ def make_csv(rows: int, today: date) -> bytes:
 
 
 async def main() -> None:
-    base = os.environ.get("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    database_url = await recreate_database(
-        Settings(database_url=base).database_url or base, DATABASE
-    )
-    await asyncio.to_thread(migrate.upgrade, database_url)
+    database_url = await scratch_database(DATABASE)
     settings = Settings(
         environment=Environment.TEST,
         database_url=database_url,

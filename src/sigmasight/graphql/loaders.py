@@ -128,10 +128,7 @@ class Loaders:
 
     async def _fetch_status_by_symbol(self, keys: Sequence[str]) -> list[SymbolFetchStatus | None]:
         async with self._session_factory() as session:
-            rows = await session.scalars(
-                select(SymbolFetchStatus).where(SymbolFetchStatus.symbol.in_(keys))
-            )
-            found = {s.symbol: s for s in rows}
+            found = await prices.fetch_statuses(session, keys)
         return [found.get(k) for k in keys]
 
     async def _bars_by_symbol_window(self, keys: Sequence[BarsKey]) -> list[list[DailyBar]]:

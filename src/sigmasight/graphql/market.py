@@ -17,7 +17,7 @@ from sigmasight.graphql.node import Node
 from sigmasight.graphql.risk import AnalyticsFlagEnum
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata import service as market_data
-from sigmasight.marketdata.models import DailyBar, Security
+from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.marketdata.prices import LatestPrice, SymbolCoverage
 
 From = Annotated[
@@ -51,12 +51,14 @@ class DataQuality:
 async def data_quality(info: Info, symbol: str) -> DataQuality:
     """The data-quality flags of one symbol's latest price."""
     price = await info.context.loaders.latest_price_by_symbol.load(symbol)
-    return await price_quality(info, symbol, price)
-
-
-async def price_quality(info: Info, symbol: str, price: LatestPrice | None) -> DataQuality:
-    """The data-quality flags of a symbol whose latest price was already read."""
     status = await info.context.loaders.fetch_status_by_symbol.load(symbol)
+    return quality_of(info, price, status)
+
+
+def quality_of(
+    info: Info, price: LatestPrice | None, status: SymbolFetchStatus | None
+) -> DataQuality:
+    """The data-quality flags of a symbol whose latest price and fetch status were read."""
     failing = status is not None and status.last_error is not None
     expected = calendar.last_completed_session(info.context.now)
     return DataQuality(

@@ -20,7 +20,7 @@ from sigmasight.graphql.market import (
     PricePoint,
     To,
     price_points,
-    price_quality,
+    quality_of,
 )
 from sigmasight.graphql.node import Node
 from sigmasight.graphql.relay import Connection, to_connection
@@ -310,8 +310,9 @@ class PositionNode(Node):
         description="Whether the prices behind the market fields and Greeks are missing or "
         "stale, and how an option's volatility was reached."
     )
-    async def data_quality(self, info: Info) -> DataQuality:
-        quality = await price_quality(info, self.symbol, self.book.prices.get(self.symbol))
+    def data_quality(self, info: Info) -> DataQuality:
+        book = self.book
+        quality = quality_of(info, book.prices.get(self.symbol), book.statuses.get(self.symbol))
         quality.flags = list(self.valuation.flags)
         return quality
 

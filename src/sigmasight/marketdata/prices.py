@@ -81,6 +81,18 @@ async def securities(session: AsyncSession, symbols: Sequence[str]) -> dict[str,
     return {s.symbol: s for s in rows.scalars()}
 
 
+async def fetch_statuses(
+    session: AsyncSession, symbols: Sequence[str]
+) -> dict[str, SymbolFetchStatus]:
+    """The last refresh attempt of each of these symbols that has one."""
+    if not symbols:
+        return {}
+    rows = await session.scalars(
+        select(SymbolFetchStatus).where(SymbolFetchStatus.symbol.in_(list(symbols)))
+    )
+    return {s.symbol: s for s in rows}
+
+
 async def price_history(
     session: AsyncSession, *, symbol: str, start: date, end: date
 ) -> list[DailyBar]:

@@ -28,7 +28,7 @@ from sigmasight.analytics.exposures import (
     percent_of,
 )
 from sigmasight.marketdata import prices
-from sigmasight.marketdata.models import DailyBar, Security
+from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.marketdata.prices import LatestPrice
 from sigmasight.portfolios.groups import GroupBy, PositionGroup, group
 from sigmasight.portfolios.models import Portfolio, Position, Tag
@@ -112,6 +112,7 @@ class Book:
     valuations: dict[uuid.UUID, PositionValuation]
     prices: dict[str, LatestPrice]  # of the book's symbols and underlyings
     securities: dict[str, Security]  # of the underlyings
+    statuses: dict[str, SymbolFetchStatus]  # the last refresh attempt of each symbol
     market: MarketInputs
     _totals: dict[tuple[uuid.UUID, ...], Totals] = field(default_factory=dict, repr=False)
 
@@ -267,6 +268,7 @@ async def load_books(
     )
     quotes = {s: Quote(float(p.close), p.day) for s, p in latest.items()}
     securities = await prices.securities(session, underlyings) if underlyings else {}
+    statuses = await prices.fetch_statuses(session, sorted({p.symbol for p in positions}))
     options = [p for p in live if p.expiration is not None]
     expired = [
         p
@@ -293,7 +295,7 @@ async def load_books(
     )
     valuations = value_positions(positions, market)
     books: dict[uuid.UUID, Book] = {
-        pid: Book(portfolio, {}, {}, latest, securities, market)
+        pid: Book(portfolio, {}, {}, latest, securities, statuses, market)
         for pid, portfolio in portfolios.items()
     }
     for position in positions:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 
@@ -184,27 +184,23 @@ def _cost(position: Position) -> float:
     return float(position.quantity) * float(position.entry_price) * position.multiplier
 
 
-def _pnl(
-    position: Position, price: float | None
-) -> tuple[float | None, float | None, float | None]:
-    """Market value, unrealised P&L and P&L % of cost at `price` per share."""
-    if price is None:
-        return None, None, None
-    quantity = float(position.quantity)
-    entry = float(position.entry_price)
-    value = quantity * price * position.multiplier
-    pnl = (price - entry) * quantity * position.multiplier
-    return value, pnl, pnl / abs(_cost(position)) * 100.0
-
-
-def _stock(position: Position, quote: Quote | None) -> PositionValuation:
-    price = quote.close if quote else None
-    value, pnl, pnl_percent = _pnl(position, price)
-    quantity = float(position.quantity)
-    greeks = None
+def _open(
+    position: Position,
+    price: float | None,
+    *,
+    notional: float | None,
+    delta_adjusted: float | None,
+    greeks: Greeks | None,
+    option: OptionInputs | None,
+    flags: Sequence[Flag],
+) -> PositionValuation:
+    """An open position valued at `price` per share (market value and P&L null without one)."""
+    value = pnl = pnl_percent = None
     if price is not None:
-        delta = quantity * position.multiplier
-        greeks = Greeks(delta, 0.0, 0.0, 0.0, 0.0, delta * price, 0.0)
+        quantity = float(position.quantity)
+        value = quantity * price * position.multiplier
+        pnl = (price - float(position.entry_price)) * quantity * position.multiplier
+        pnl_percent = pnl / abs(_cost(position)) * 100.0
     return PositionValuation(
         position_id=position.id,
         is_open=True,
@@ -214,11 +210,36 @@ def _stock(position: Position, quote: Quote | None) -> PositionValuation:
         unrealized_pnl=pnl,
         unrealized_pnl_percent=pnl_percent,
         realized_pnl=None,
-        notional_exposure=value,
-        delta_adjusted_exposure=value,
+        notional_exposure=notional,
+        delta_adjusted_exposure=delta_adjusted,
+        greeks=greeks,
+        option=option,
+        flags=tuple(flags),
+    )
+
+
+def _stock(position: Position, quote: Quote | None) -> PositionValuation:
+    if quote is None:
+        return _open(
+            position,
+            None,
+            notional=None,
+            delta_adjusted=None,
+            greeks=None,
+            option=None,
+            flags=[Flag.MISSING_PRICE],
+        )
+    shares = float(position.quantity) * position.multiplier
+    value = shares * quote.close
+    greeks = Greeks(shares, 0.0, 0.0, 0.0, 0.0, value, 0.0)
+    return _open(
+        position,
+        quote.close,
+        notional=value,
+        delta_adjusted=value,
         greeks=greeks,
         option=None,
-        flags=() if price is not None else (Flag.MISSING_PRICE,),
+        flags=[],
     )
 
 
@@ -269,21 +290,14 @@ def _expired(
         strike = float(position.strike)
         call = position.option_type is OptionType.CALL
         intrinsic = max(settle - strike, 0.0) if call else max(strike - settle, 0.0)
-    value, pnl, pnl_percent = _pnl(position, intrinsic)
-    return PositionValuation(
-        position_id=position.id,
-        is_open=True,
-        last_price=intrinsic,
-        market_value=value,
-        cost_basis=_cost(position),
-        unrealized_pnl=pnl,
-        unrealized_pnl_percent=pnl_percent,
-        realized_pnl=None,
-        notional_exposure=0.0,  # an expired contract controls no shares
-        delta_adjusted_exposure=0.0,
+    return _open(
+        position,
+        intrinsic,
+        notional=0.0,  # an expired contract controls no shares
+        delta_adjusted=0.0,
         greeks=ZERO_GREEKS,
         option=inputs,
-        flags=tuple(flags),
+        flags=flags,
     )
 
 
@@ -333,19 +347,11 @@ def _live_options(
             source = VolatilitySource.IMPLIED
         elif known[k]:
             source = VolatilitySource.REALIZED
-        option = OptionInputs(
-            valuation_date=inputs.valuation_date,
-            days_to_expiry=inputs.days_to_expiry,
-            years_to_expiry=inputs.years_to_expiry,
-            underlying_price=inputs.underlying_price,
+        option = replace(
+            inputs,
             implied_volatility=_f(implied[k]),
-            realized_volatility=inputs.realized_volatility,
             volatility=_f(vol[k]) if known[k] else None,
             volatility_source=source,
-            risk_free_rate=inputs.risk_free_rate,
-            dividend_yield=inputs.dividend_yield,
-            option_price=inputs.option_price,
-            option_price_date=inputs.option_price_date,
         )
         scale = float(position.quantity) * position.multiplier
         greeks = None
@@ -367,22 +373,15 @@ def _live_options(
             delta_adjusted = delta * s
         if inputs.underlying_price is not None:
             notional = scale * inputs.underlying_price
-        value, pnl, pnl_percent = _pnl(position, inputs.option_price)
         if inputs.option_price is None:
             flags.append(Flag.MISSING_PRICE)
-        results[position.id] = PositionValuation(
-            position_id=position.id,
-            is_open=True,
-            last_price=inputs.option_price,
-            market_value=value,
-            cost_basis=_cost(position),
-            unrealized_pnl=pnl,
-            unrealized_pnl_percent=pnl_percent,
-            realized_pnl=None,
-            notional_exposure=notional,
-            delta_adjusted_exposure=delta_adjusted,
+        results[position.id] = _open(
+            position,
+            inputs.option_price,
+            notional=notional,
+            delta_adjusted=delta_adjusted,
             greeks=greeks,
             option=option,
-            flags=tuple(flags),
+            flags=flags,
         )
     return results
