@@ -1,7 +1,8 @@
 """Books of any size with stored prices, for statement counts and benchmarks.
 
-Stocks long and short and options of every kind over a set of underlyings; each underlying has
-60 days of closes and each option one close (its Black-Scholes price at 30% vol) on the last day.
+Stocks long and short and options of every kind over a set of underlyings; each underlying and
+each factor ETF has 130 trading days of closes, and each option one close (its Black-Scholes
+price at 30% vol) on the last of them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sigmasight.analytics.bsm import bsm_price
+from sigmasight.marketdata import calendar
 
 UNDERLYINGS = [
     "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "JPM", "XOM", "JNJ",
@@ -20,19 +22,22 @@ UNDERLYINGS = [
     "LLY", "AVGO", "COST", "MRK", "ABBV", "ORCL", "CRM", "AMD", "NFLX", "ADBE",
     "INTC", "CSCO", "QCOM", "TXN", "IBM", "GS", "MS", "CAT", "GE", "DIS",
 ]  # fmt: skip
-HISTORY_DAYS = 60
+HISTORY_DAYS = 130
+FACTOR_ETFS = ["SPY", "MTUM", "VTV", "VUG", "QUAL", "IWM", "USMV", "TLT"]
 
 
 def book_rows(
     portfolio_id: uuid.UUID, size: int, *, underlyings: int, last_day: date, seed: int = 7
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Position rows and bar rows for a book of `size` positions over `underlyings` stocks."""
+    """Position rows and bar rows for a book of `size` positions over `underlyings` stocks,
+    valued on the last trading day up to `last_day`."""
     rng = np.random.default_rng(seed)
     names = UNDERLYINGS[:underlyings]
-    days = [last_day - timedelta(days=i) for i in range(HISTORY_DAYS - 1, -1, -1)]
+    days = calendar.trading_days_back(last_day, HISTORY_DAYS)
+    last_day = days[-1]
     spots: dict[str, float] = {}
     bars: list[dict[str, Any]] = []
-    for name in names:
+    for name in [*names, *FACTOR_ETFS]:
         closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.015, HISTORY_DAYS)))
         spots[name] = float(closes[-1])
         bars += [bar_row(name, d, float(c)) for d, c in zip(days, closes, strict=True)]

@@ -179,3 +179,16 @@ DASHBOARD = """query Dashboard($id: ID!) { portfolio(id: $id) {
     tags { name }
   } } }
 } }"""
+
+RISK_PANEL = """query RiskPanel($id: ID!) { portfolio(id: $id) {
+  factorExposures { factor { name etf } beta dollarExposure rSquared observations quality }
+  historical: riskMetrics(method: HISTORICAL) {
+    annualizedVolatility beta sharpeRatio sortinoRatio maxDrawdown
+    var95 var99 cvar95 cvar99 var95Percent averageCorrelation observations }
+  parametric: riskMetrics(method: PARAMETRIC) { var95 var99 cvar95 cvar99 }
+  scenarios { scenario { id name } pnl pnlPercent positions(limit: 5) { pnl position { symbol } } }
+  exposures(basis: DELTA_ADJUSTED) { betaAdjusted }
+} }"""
+
+# The dashboard with its risk panel, as one request.
+DASHBOARD_WITH_RISK = DASHBOARD.removesuffix("} }") + RISK_PANEL.split("portfolio(id: $id) {", 1)[1]

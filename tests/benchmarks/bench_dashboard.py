@@ -22,7 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
 import httpx
@@ -33,20 +33,25 @@ from starlette.requests import Request
 from sigmasight import clock
 from sigmasight.graphql.ids import parse_id
 from sigmasight.main import create_app, keep_full_collections_out_of_requests
+from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.prices import forget_latest_prices
 from sigmasight.portfolios.models import Position
 from sigmasight.settings import Environment, Settings
 from tests.book_factory import book_rows
 from tests.databases import scratch_database
-from tests.documents import DASHBOARD
+from tests.documents import DASHBOARD, DASHBOARD_WITH_RISK
 from tests.helpers import counting_statements
 
 DATABASE = "sigmasight_bench_dashboard"
 PORT = 8765
 RUNS = 50
-PRICE_UPDATES = 5
+PRICE_UPDATES = 3
 SECRET = "benchmark-secret-of-sufficient-length-000"
+DOCUMENTS = [
+    ("dashboard", DASHBOARD),
+    ("dashboard + risk panel (factors, VaR both methods, all scenarios)", DASHBOARD_WITH_RISK),
+]
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -89,15 +94,15 @@ async def gql(http: httpx.AsyncClient, token: str, query: str, variables: dict[s
     return body["data"]
 
 
-async def timed(http: httpx.AsyncClient, token: str, portfolio_id: str) -> float:
+async def timed(http: httpx.AsyncClient, token: str, document: str, portfolio_id: str) -> float:
     start = time.perf_counter()
-    data = await gql(http, token, DASHBOARD, {"id": portfolio_id})
+    data = await gql(http, token, document, {"id": portfolio_id})
     elapsed = (time.perf_counter() - start) * 1000
     assert data["portfolio"]["positions"]["edges"]
     return elapsed
 
 
-async def floor_ms(app: Any, token: str, portfolio_id: str) -> tuple[float, float]:
+async def floor_ms(app: Any, token: str, document: str, portfolio_id: str) -> tuple[float, float]:
     """p50/p95 of the document executed in-process with every loader already warm."""
     graphql = app.state.graphql
     # The app's own context, for a request that carries only the bearer token.
@@ -105,28 +110,35 @@ async def floor_ms(app: Any, token: str, portfolio_id: str) -> tuple[float, floa
     context = await graphql.get_context(request, None)
     schema = graphql.schema
     variables = {"id": portfolio_id}
-    warm = await schema.execute(DASHBOARD, variable_values=variables, context_value=context)
+    warm = await schema.execute(document, variable_values=variables, context_value=context)
     assert not warm.errors, warm.errors
     samples = []
     for _ in range(RUNS):
         start = time.perf_counter()
-        result = await schema.execute(DASHBOARD, variable_values=variables, context_value=context)
+        result = await schema.execute(document, variable_values=variables, context_value=context)
         samples.append((time.perf_counter() - start) * 1000)
         assert not result.errors
     return statistics.median(samples), percentile(samples, 0.95)
 
 
-async def statements_per_request(app: Any, token: str, portfolio_id: str) -> int:
+async def statements_per_request(app: Any, token: str, document: str, portfolio_id: str) -> int:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as local:
         with counting_statements(app) as statements:
-            await gql(local, token, DASHBOARD, {"id": portfolio_id})
+            await gql(local, token, document, {"id": portfolio_id})
     return len(statements)
 
 
-async def bench_book(
-    size: int, http: httpx.AsyncClient, app: Any, token: str, settings: Settings
-) -> None:
+async def store_price_update(app: Any, bars: list[dict[str, Any]], day: date) -> None:
+    """Each symbol's last stored close again on `day`, 0.5% higher, and the cache dropped."""
+    last = max(b["day"] for b in bars)
+    fresh = [b | {"day": day, "close": b["close"] * 1.005} for b in bars if b["day"] == last]
+    async with app.state.engine.begin() as conn:
+        await conn.execute(upsert(DailyBar).on_conflict_do_nothing(), fresh)
+    await forget_latest_prices(app.state.redis, sorted({b["symbol"] for b in bars}))
+
+
+async def bench_book(size: int, http: httpx.AsyncClient, app: Any, token: str) -> None:
     created = await gql(
         http,
         token,
@@ -137,47 +149,37 @@ async def bench_book(
     portfolio_id = created["createPortfolio"]["portfolio"]["id"]
     pid = parse_id(portfolio_id, "Portfolio")
     assert pid is not None
-    last_day = clock.today() - timedelta(days=PRICE_UPDATES + 1)
-    positions, bars = book_rows(pid, size, underlyings=40, last_day=last_day)
+    update_days = calendar.trading_days_back(clock.today(), 1 + PRICE_UPDATES * len(DOCUMENTS))
+    positions, bars = book_rows(pid, size, underlyings=40, last_day=update_days[0])
     async with app.state.engine.begin() as conn:
         await conn.execute(upsert(DailyBar).on_conflict_do_nothing(), bars)
         await conn.execute(insert(Position), positions)
-
-    await timed(http, token, portfolio_id)  # warm the server's connections and caches
-    warm = [await timed(http, token, portfolio_id) for _ in range(RUNS)]
-
-    symbols = sorted({b["symbol"] for b in bars})
-    first_after_update = []
-    for day in range(1, PRICE_UPDATES + 1):
-        async with app.state.engine.begin() as conn:
-            latest = {
-                b["symbol"]: b for b in bars if b["day"] == max(x["day"] for x in bars)
-            }  # the last stored close of each symbol, one day on and 0.5% higher
-            fresh = [
-                b | {"day": last_day + timedelta(days=day), "close": b["close"] * 1.005}
-                for b in latest.values()
-            ]
-            await conn.execute(upsert(DailyBar).on_conflict_do_nothing(), fresh)
-        await forget_latest_prices(app.state.redis, symbols)
-        first_after_update.append(await timed(http, token, portfolio_id))
-
-    statement_count = await statements_per_request(app, token, portfolio_id)
-
-    floor_p50, floor_p95 = await floor_ms(app, token, portfolio_id)
-    p50, p95 = statistics.median(warm), percentile(warm, 0.95)
-    print(f"\n{size} positions over 40 underlyings ({len(symbols) - 40} option contracts)")
-    print(f"  server, warm:       p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({RUNS} requests)")
-    print(
-        f"  first after a price update: median {statistics.median(first_after_update):7.1f} ms"
-        f"   max {max(first_after_update):7.1f} ms   ({PRICE_UPDATES} updates)"
-    )
-    print(f"  SQL statements per request: {statement_count}")
-    print(f"  floor, in-process:  p50 {floor_p50:7.1f} ms   p95 {floor_p95:7.1f} ms")
-    print(f"  server p95 / floor p95: {p95 / floor_p95:.2f}x")
+    contracts = len({p["symbol"] for p in positions if p["option_type"]})
+    print(f"\n{size} positions over 40 underlyings ({contracts} option contracts)")
+    updates = iter(update_days[1:])
+    for label, document in DOCUMENTS:
+        await timed(http, token, document, portfolio_id)  # warm connections and caches
+        warm = [await timed(http, token, document, portfolio_id) for _ in range(RUNS)]
+        after_update = []
+        for _ in range(PRICE_UPDATES):
+            await store_price_update(app, bars, next(updates))
+            after_update.append(await timed(http, token, document, portfolio_id))
+        statements = await statements_per_request(app, token, document, portfolio_id)
+        floor_p50, floor_p95 = await floor_ms(app, token, document, portfolio_id)
+        p50, p95 = statistics.median(warm), percentile(warm, 0.95)
+        print(f"  {label}")
+        print(f"    server, warm:      p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({RUNS} requests)")
+        print(
+            f"    first after a price update: median {statistics.median(after_update):7.1f} ms"
+            f"   max {max(after_update):7.1f} ms   ({PRICE_UPDATES} updates)"
+        )
+        print(f"    SQL statements per request: {statements}")
+        print(f"    floor, in-process: p50 {floor_p50:7.1f} ms   p95 {floor_p95:7.1f} ms")
+        print(f"    server p95 / floor p95: {p95 / floor_p95:.2f}x")
     if size == 200:
         print(
-            "  targets: p95 within 2x of the floor and under 100 ms; first call after a price "
-            "update under 300 ms"
+            "  targets: p95 within 2x of the floor (and under 100 ms for the dashboard); first "
+            "call after a price update under 300 ms (400 ms with the risk panel)"
         )
 
 
@@ -208,7 +210,7 @@ async def main() -> None:
             )
             token = registered["register"]["tokens"]["accessToken"]
             for size in (200, 1000):
-                await bench_book(size, http, app, token, settings)
+                await bench_book(size, http, app, token)
     finally:
         server.terminate()
         server.wait()

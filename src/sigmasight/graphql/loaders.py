@@ -21,7 +21,9 @@ from sigmasight.portfolios import tags as tag_service
 from sigmasight.portfolios.groups import GroupBy
 from sigmasight.portfolios.models import Portfolio, Position, Tag
 from sigmasight.portfolios.positions import PositionFilter
+from sigmasight.risk import book_risk
 from sigmasight.risk import service as risk_service
+from sigmasight.risk.book_risk import BookRisk
 from sigmasight.risk.service import Book
 from sigmasight.settings import Settings
 
@@ -73,6 +75,7 @@ class Loaders:
         self._settings = settings
         self._today = today
         self.book_by_portfolio_id = DataLoader(self._book_by_portfolio_id)
+        self.risk_by_portfolio_id = DataLoader(self._risk_by_portfolio_id)
         self.tags_by_position_id = DataLoader(self._tags_by_position_id)
         self.portfolio_by_id = DataLoader(self._portfolio_by_id)
         self.latest_price_by_symbol = DataLoader(self._latest_price_by_symbol)
@@ -100,6 +103,14 @@ class Loaders:
                 portfolio_ids=keys,
                 settings=self._settings,
                 today=self._today,
+            )
+        return [found.get(k) for k in keys]
+
+    async def _risk_by_portfolio_id(self, keys: Sequence[uuid.UUID]) -> list[BookRisk | None]:
+        books = await self.book_by_portfolio_id.load_many(keys)
+        async with self._session_factory() as session:
+            found = await book_risk.load_book_risks(
+                session, books=[b for b in books if b is not None], settings=self._settings
             )
         return [found.get(k) for k in keys]
 

@@ -143,9 +143,26 @@ class ExposureType:
     flags: list[BookFlagEnum] = strawberry.field(  # type: ignore[valid-type]
         description="Why numbers here are partial or null."
     )
+    portfolio_id: strawberry.Private[uuid.UUID]
+    position_ids: strawberry.Private[list[uuid.UUID] | None]
+
+    @strawberry.field(
+        description="Dollars: sum of delta-adjusted exposure x market beta (to SPY) over the "
+        "positions with a beta, whatever the basis: the SPY position with the same market risk."
+    )
+    async def beta_adjusted(self, info: Info) -> float:
+        risk = await info.context.loaders.risk_by_portfolio_id.load(self.portfolio_id)
+        assert risk is not None  # the portfolio was just read, so it exists
+        return risk.beta_adjusted_exposure(self.position_ids)
 
     @classmethod
-    def of(cls, exposure: Exposure, flags: list[BookFlag]) -> ExposureType:
+    def of(
+        cls,
+        exposure: Exposure,
+        flags: list[BookFlag],
+        portfolio_id: uuid.UUID,
+        position_ids: list[uuid.UUID] | None,
+    ) -> ExposureType:
         totals = exposure.totals
         target = exposure.target_range_percent
         return cls(
@@ -164,6 +181,8 @@ class ExposureType:
             target_range=TargetRange(min=target[0], max=target[1]) if target else None,
             status=exposure.status,
             flags=flags,
+            portfolio_id=portfolio_id,
+            position_ids=position_ids,
         )
 
 
@@ -184,7 +203,7 @@ def book_exposure(
         flags.append(BookFlag.NON_POSITIVE_EQUITY)
     if position_ids is not None and not book.totals(position_ids).complete:
         flags.append(BookFlag.INCOMPLETE)
-    return ExposureType.of(exposure, flags)
+    return ExposureType.of(exposure, flags, book.portfolio.id, position_ids)
 
 
 @strawberry.type(description="Totals over a set of open positions of one portfolio.")

@@ -26,6 +26,7 @@ from sigmasight.graphql.imports import ImportMutation
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.market_api import MarketDataMutation, MarketDataQuery
 from sigmasight.graphql.node import Node
+from sigmasight.graphql.portfolio_risk import RiskQuery
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
 from sigmasight.graphql.tags import TagMutation
@@ -50,7 +51,7 @@ class NodeQuery:
 
 
 @strawberry.type(description="Read the book: accounts, portfolios, positions, tags.")
-class Query(AuthQuery, PortfolioQuery, PositionQuery, MarketDataQuery, NodeQuery):
+class Query(AuthQuery, PortfolioQuery, PositionQuery, MarketDataQuery, RiskQuery, NodeQuery):
     pass
 
 

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import strawberry
 
+from sigmasight.analytics.scenarios import Shock
 from sigmasight.auth.models import User
+from sigmasight.errors import Invalid
 from sigmasight.graphql.arguments import After, Before, First, Last
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.ids import parse_id, to_global_id
@@ -23,6 +25,20 @@ from sigmasight.graphql.market import (
     quality_of,
 )
 from sigmasight.graphql.node import Node
+from sigmasight.graphql.portfolio_risk import (
+    CorrelationMatrix,
+    CustomShockInput,
+    FactorExposureType,
+    RiskMetricsType,
+    RiskProfileType,
+    RiskViewEnum,
+    ScenarioResultType,
+    ScenarioType,
+    VarMethodEnum,
+    Window,
+    finite_or_none,
+    risk_of,
+)
 from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.graphql.risk import (
     Basis,
@@ -41,6 +57,8 @@ from sigmasight.portfolios.groups import GroupBy
 from sigmasight.portfolios.models import Portfolio, Position, PositionType, Tag, TagKind
 from sigmasight.portfolios.positions import PositionFilter, PositionStatus, TagMatch
 from sigmasight.portfolios.strategies import StrategyKind
+from sigmasight.risk.book_risk import BookRisk, RiskView, VarMethod
+from sigmasight.risk.scenario_templates import scenario_templates
 from sigmasight.risk.service import Book, ExposureBasis
 from sigmasight.risk.valuation import OptionInputs, PositionValuation
 
@@ -286,6 +304,14 @@ class PositionNode(Node):
     )
     def delta_adjusted_exposure(self) -> float | None:
         return self.valuation.delta_adjusted_exposure
+
+    @strawberry.field(
+        description="Dollars: delta-adjusted exposure x the underlying's market beta (to SPY, "
+        "from the 150-day factor regression); null without a beta."
+    )
+    async def beta_adjusted_exposure(self, info: Info) -> float | None:
+        risk = await risk_of(info.context, self.portfolio_id)
+        return risk.position_beta_adjusted(self.position_id)
 
     @strawberry.field(
         description="Position Greeks (per-share Greek x signed quantity x multiplier): zero once "
@@ -581,6 +607,149 @@ class PortfolioNode(Node):
     async def analytics_flags(self, info: Info) -> list[BookFlagEnum]:  # type: ignore[valid-type]
         return list((await self._book(info)).flags)
 
+    async def _risk(self, info: Info) -> BookRisk:
+        return await risk_of(info.context, self.portfolio_id)
+
+    @strawberry.field(
+        description="Exposure to each of the 8 factors (Market Beta first), from the "
+        "underlyings' factor betas and the positions' delta-adjusted exposure."
+    )
+    async def factor_exposures(self, info: Info) -> list[FactorExposureType]:
+        return [FactorExposureType.of(f) for f in (await self._risk(info)).factor_exposures()]
+
+    @strawberry.field(
+        description="Volatility, beta, Sharpe, Sortino, drawdown, VaR and CVaR of today's "
+        "holdings over their underlyings' recent returns; method, horizon and lookback stated."
+    )
+    async def risk_metrics(
+        self,
+        info: Info,
+        window: Window = 90,
+        view: Annotated[
+            RiskViewEnum,  # type: ignore[valid-type]
+            strawberry.argument(description="PORTFOLIO (default), LONGS or SHORTS."),
+        ] = RiskView.PORTFOLIO,
+        method: Annotated[
+            VarMethodEnum,  # type: ignore[valid-type]
+            strawberry.argument(description="HISTORICAL (default) or PARAMETRIC."),
+        ] = VarMethod.HISTORICAL,
+        horizon_days: Annotated[
+            int, strawberry.argument(description="VaR horizon in trading days (1-20); default 1.")
+        ] = 1,
+    ) -> RiskMetricsType:
+        risk = await self._risk(info)
+        metrics = risk.risk_metrics(
+            window=_clamp(window, 5, 252),
+            view=view,
+            method=method,
+            horizon_days=_clamp(horizon_days, 1, 20),
+        )
+        return RiskMetricsType.of(metrics, risk.book.equity)
+
+    @strawberry.field(
+        description="Correlation matrix of the underlyings with the largest gross "
+        "delta-adjusted exposure."
+    )
+    async def correlation_matrix(
+        self,
+        info: Info,
+        window: Window = 90,
+        limit: Annotated[
+            int, strawberry.argument(description="Most underlyings (2-50); default 20.")
+        ] = 20,
+    ) -> CorrelationMatrix:
+        risk = await self._risk(info)
+        labels, matrix, observations = risk.correlation_matrix(
+            window=_clamp(window, 5, 252), limit=_clamp(limit, 2, 50)
+        )
+        return CorrelationMatrix(
+            labels=labels,
+            matrix=[finite_or_none(float(v)) for v in matrix.ravel()],
+            window=window,
+            observations=observations,
+        )
+
+    @strawberry.field(
+        description="P&L under stress scenarios: the templates named by `ids` (all of them when "
+        "both `ids` and `custom` are omitted) and any custom shocks, in that order."
+    )
+    async def scenarios(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Template ids (see `scenarioTemplates`)."),
+        ] = None,
+        custom: Annotated[
+            list[CustomShockInput] | None,
+            strawberry.argument(description="Shocks of your own."),
+        ] = None,
+    ) -> list[ScenarioResultType]:
+        risk = await self._risk(info)
+        templates = {t.id: t for t in scenario_templates()}
+        chosen = ids if ids is not None else ([] if custom else list(templates))
+        wanted: list[tuple[ScenarioType, Shock]] = []
+        for template_id in chosen:
+            template = templates.get(str(template_id))
+            if template is None:
+                raise Invalid(f"No scenario template `{template_id}`.", field="ids")
+            wanted.append((ScenarioType.of(template), template.shock))
+        for n, item in enumerate(custom or []):
+            scenario = ScenarioType(
+                id=strawberry.ID(f"custom_{n + 1}"),
+                name=item.name,
+                description="A custom shock.",
+                source=None,
+            )
+            wanted.append((scenario, item.to_shock()))
+        return [
+            ScenarioResultType.of(scenario, risk.scenario(scenario.id, scenario.name, shock), risk)
+            for scenario, shock in wanted
+        ]
+
+    @strawberry.field(
+        description="P&L of the positions on one underlying (or of the whole book, each "
+        "underlying moved by its market beta) over a grid of moves and dates, options repriced "
+        "at every point; null without such positions."
+    )
+    async def risk_profile(
+        self,
+        info: Info,
+        underlying: Annotated[
+            str | None,
+            strawberry.argument(description="Underlying symbol; null for the whole book."),
+        ] = None,
+        moves: Annotated[
+            list[float] | None,
+            strawberry.argument(
+                description="Moves as fractions (-0.1 = down 10%); default -20% to +20% by 2%."
+            ),
+        ] = None,
+        dates: Annotated[
+            list[date] | None,
+            strawberry.argument(description="Valuation dates; default the valuation date only."),
+        ] = None,
+    ) -> RiskProfileType | None:
+        risk = await self._risk(info)
+        grid = moves if moves else [m / 100 for m in range(-20, 21, 2)]
+        if len(grid) > 201 or (dates and len(dates) > 20):
+            raise Invalid("At most 201 moves and 20 dates.", field="moves")
+        profile = risk.risk_profile(
+            underlying=underlying.upper() if underlying else None, moves=grid, dates=dates or []
+        )
+        if profile is None or risk.valuation_day is None:
+            return None
+        return RiskProfileType(
+            underlying=underlying.upper() if underlying else None,
+            moves=list(grid),
+            dates=[d.isoformat() for d in (dates or [risk.valuation_day])],
+            pnl=profile.pnl.tolist(),
+            delta=profile.delta.tolist(),
+            gamma=profile.gamma.tolist(),
+            theta=profile.theta.tolist(),
+            vega=profile.vega.tolist(),
+        )
+
     @strawberry.field(
         description="Tags used by at least one of this portfolio's positions, by name."
     )
@@ -601,3 +770,7 @@ class PortfolioNode(Node):
             updated_at=portfolio.updated_at,
             portfolio_id=portfolio.id,
         )
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
