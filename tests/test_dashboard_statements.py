@@ -1,4 +1,4 @@
-"""The dashboard document costs the same SQL statements for a book of 10 or of 300 positions."""
+"""The dashboard with its risk panel costs the same SQL statements for 10 or 300 positions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sigmasight.marketdata.models import DailyBar
 from sigmasight.portfolios.models import Position
 from tests.book_factory import book_rows
 from tests.conftest import SignedIn
-from tests.documents import DASHBOARD
+from tests.documents import DASHBOARD_WITH_RISK
 from tests.helpers import counting_statements, create_portfolio
 
 
@@ -29,16 +29,18 @@ async def _dashboard_statements(app: Starlette, user: SignedIn, name: str, size:
         # Both books share underlyings, so the second finds their bars stored.
         await conn.execute(upsert(DailyBar).on_conflict_do_nothing(), bars)
         await conn.execute(insert(Position), positions)
+    await app.state.redis.flushdb()  # both books start cold: no cached prices or returns
     with counting_statements(app) as statements:
-        data = await user.api.gql(DASHBOARD, {"id": portfolio_id})
+        data = await user.api.gql(DASHBOARD_WITH_RISK, {"id": portfolio_id})
     portfolio = data["portfolio"]
     assert portfolio["positions"]["totalCount"] == size
     assert all(e["node"]["greeks"] is not None for e in portfolio["positions"]["edges"])
     assert portfolio["analyticsFlags"] == []
+    assert portfolio["historical"]["var99"] is not None
     return len(statements)
 
 
-async def test_dashboard_costs_the_same_statements_for_10_or_300_positions(
+async def test_dashboard_and_risk_panel_cost_the_same_statements_for_10_or_300_positions(
     app: Starlette, alice: SignedIn
 ) -> None:
     # when
@@ -47,5 +49,6 @@ async def test_dashboard_costs_the_same_statements_for_10_or_300_positions(
     # then
     # then: the portfolio; its book (portfolio, positions, prices, securities, fetch statuses,
     # the underlyings' recent closes), which the groups and sectors also read; a page of
-    # positions and its count; the positions' tags (one batch for the page and the groups)
-    assert small == large == 10
+    # positions and its count; the positions' tags (one batch for the page and the groups); the
+    # return history of the underlyings and factor ETFs behind the risk panel
+    assert small == large == 11

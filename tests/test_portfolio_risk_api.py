@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from starlette.applications import Starlette
 
 from sigmasight import clock
@@ -21,6 +21,7 @@ from sigmasight.db import create_session_factory, transaction
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata import service as market_data
 from sigmasight.marketdata.models import DailyBar
+from sigmasight.marketdata.prices import forget_latest_prices
 from sigmasight.marketdata.providers.synthetic import SyntheticProvider
 from sigmasight.portfolios.positions import held_symbols
 from sigmasight.seed import seed_demo
@@ -180,6 +181,30 @@ async def test_stock_book_var_is_the_quantile_of_its_historical_pnl(
     assert historical["annualizedVolatility"] == pytest.approx(
         np.std(daily, ddof=1) * math.sqrt(252), rel=1e-9
     )
+
+
+async def test_risk_follows_stored_prices_once_they_change(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: a stock book whose risk has been read (and its returns cached)
+    closes = market_history() | {"AAA": random_walk(50, len(DAYS))}
+    await store_history(app, closes, DAYS)
+    pid = await create_portfolio(alice)
+    await hold(alice, pid, "AAA", 100, 90.0)
+    before = (await portfolio_risk(alice, pid))["riskMetrics"]
+    # when: a 30% fall replaces the last close, and the bars' writer says so
+    async with app.state.engine.begin() as conn:
+        await conn.execute(
+            update(DailyBar)
+            .where(DailyBar.symbol == "AAA", DailyBar.day == VALUATION_DAY)
+            .values(close=float(closes["AAA"][-2]) * 0.7)
+        )
+    await forget_latest_prices(app.state.redis, ["AAA"])
+    after = (await portfolio_risk(alice, pid))["riskMetrics"]
+    # then: the crash is in the history, and today's smaller position is what is at risk
+    spot = float(closes["AAA"][-2]) * 0.7
+    assert after["cvar99"] == pytest.approx(100 * spot * 0.3, rel=1e-6)
+    assert after["cvar99"] > 2 * before["cvar99"]
 
 
 async def _demo_market(app: Starlette) -> None:

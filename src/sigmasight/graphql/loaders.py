@@ -110,7 +110,10 @@ class Loaders:
         books = await self.book_by_portfolio_id.load_many(keys)
         async with self._session_factory() as session:
             found = await book_risk.load_book_risks(
-                session, books=[b for b in books if b is not None], settings=self._settings
+                session,
+                self._redis,
+                books=[b for b in books if b is not None],
+                settings=self._settings,
             )
         return [found.get(k) for k in keys]
 

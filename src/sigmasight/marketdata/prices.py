@@ -69,10 +69,22 @@ async def latest_prices(
     return found
 
 
+PRICE_VERSION_KEY = "sigmasight:price:version"
+
+
 async def forget_latest_prices(redis: Redis, symbols: Sequence[str]) -> None:
-    """Drop cached latest prices after new bars are stored."""
+    """Drop cached latest prices after new bars are stored, and move the price version on so
+    that everything computed from earlier prices is recomputed."""
     if symbols:
-        await redis.delete(*[_cache_key(s) for s in symbols])
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.delete(*[_cache_key(s) for s in symbols])
+            pipe.incr(PRICE_VERSION_KEY)
+            await pipe.execute()
+
+
+async def price_version(redis: Redis) -> int:
+    """A number that changes whenever stored bars change: part of every derived cache key."""
+    return int(await redis.get(PRICE_VERSION_KEY) or 0)
 
 
 async def securities(session: AsyncSession, symbols: Sequence[str]) -> dict[str, Security]:

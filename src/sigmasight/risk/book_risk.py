@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.analytics.factors import BetaQuality, FactorBetas, factor_betas
@@ -363,7 +364,7 @@ def _book_quality(qualities: Sequence[BetaQuality]) -> BetaQuality:
 
 
 async def load_book_risks(
-    session: AsyncSession, *, books: Sequence[Book], settings: Settings
+    session: AsyncSession, redis: Redis, *, books: Sequence[Book], settings: Settings
 ) -> dict[uuid.UUID, BookRisk]:
     """Risk of these valued books over their underlyings' and the factor ETFs' returns, read in
     one query and ending on the latest close any of them is valued at."""
@@ -373,7 +374,7 @@ async def load_book_risks(
     end = max(
         (price.day for b in books for price in b.prices.values()), default=books[0].market.today
     )
-    history = await load_returns(session, symbols=sorted(symbols), end=end)
+    history = await load_returns(session, redis, symbols=sorted(symbols), end=end)
     return {
         b.portfolio.id: BookRisk(b, history, risk_free_rate=settings.risk_free_rate) for b in books
     }

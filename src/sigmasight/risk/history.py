@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.analytics.factors import simple_returns
-from sigmasight.marketdata import calendar
+from sigmasight.marketdata import calendar, prices
 from sigmasight.marketdata.models import DailyBar
 
 LOOKBACK_DAYS = 252  # trading days of returns kept: enough for the 150-day betas and any window
+CACHE_SECONDS = 24 * 3600  # a new price version makes old entries unreachable; this frees them
 
 
 @dataclass(frozen=True)
@@ -36,23 +38,55 @@ class ReturnHistory:
 
 
 async def load_returns(
-    session: AsyncSession, *, symbols: Sequence[str], end: date, days: int = LOOKBACK_DAYS
+    session: AsyncSession,
+    redis: Redis,
+    *,
+    symbols: Sequence[str],
+    end: date,
+    days: int = LOOKBACK_DAYS,
 ) -> ReturnHistory:
-    """Returns of these symbols over the `days` trading days ending on `end`."""
+    """Returns of these symbols over the `days` trading days ending on `end`.
+
+    Each symbol's series depends only on its stored bars, so it is kept in Redis under the
+    current price version (shared by every API process, forgotten when bars are stored) and
+    read from PostgreSQL only when missing there.
+    """
     calendar_days = calendar.trading_days_back(end, days + 1)
     wanted = sorted(set(symbols))
+    version = await prices.price_version(redis)
+    keys = [f"sigmasight:returns:{version}:{end}:{days}:{s}" for s in wanted]
+    series: dict[str, np.ndarray] = {}
+    for symbol, raw in zip(wanted, await redis.mget(keys) if keys else [], strict=True):
+        if raw is not None:
+            series[symbol] = np.frombuffer(raw, dtype=np.float64)
+    missing = [s for s in wanted if s not in series]
+    if missing:
+        fresh = await _returns_from_bars(session, missing, calendar_days)
+        async with redis.pipeline(transaction=False) as pipe:
+            for symbol, key in zip(wanted, keys, strict=True):
+                if symbol in fresh:
+                    pipe.set(key, fresh[symbol].tobytes(), ex=CACHE_SECONDS)
+            await pipe.execute()
+        series |= fresh
+    returns = np.vstack([series[s] for s in wanted]) if wanted else np.empty((0, days))
+    return ReturnHistory(wanted, calendar_days[1:], returns)
+
+
+async def _returns_from_bars(
+    session: AsyncSession, symbols: Sequence[str], calendar_days: Sequence[date]
+) -> dict[str, np.ndarray]:
     column = {day: i for i, day in enumerate(calendar_days)}
-    row = {s: i for i, s in enumerate(wanted)}
-    closes = np.full((len(wanted), len(calendar_days)), np.nan)
-    if wanted:
-        bars = await session.execute(
-            select(DailyBar.symbol, DailyBar.day, DailyBar.close).where(
-                DailyBar.symbol.in_(wanted),
-                DailyBar.day >= calendar_days[0],
-                DailyBar.day <= end,
-            )
+    row = {s: i for i, s in enumerate(symbols)}
+    closes = np.full((len(symbols), len(calendar_days)), np.nan)
+    bars = await session.execute(
+        select(DailyBar.symbol, DailyBar.day, DailyBar.close).where(
+            DailyBar.symbol.in_(symbols),
+            DailyBar.day >= calendar_days[0],
+            DailyBar.day <= calendar_days[-1],
         )
-        for symbol, day, close in bars:
-            if day in column:
-                closes[row[symbol], column[day]] = float(close)
-    return ReturnHistory(wanted, calendar_days[1:], simple_returns(closes))
+    )
+    for symbol, day, close in bars:
+        if day in column:
+            closes[row[symbol], column[day]] = float(close)
+    returns = simple_returns(closes)
+    return {s: np.ascontiguousarray(returns[i]) for i, s in enumerate(symbols)}
