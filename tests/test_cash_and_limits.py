@@ -276,13 +276,22 @@ async def test_a_cash_row_in_a_replace_import_sets_a_margin_debit(alice: SignedI
     portfolio_id = await create_portfolio(alice)
     await _import(alice, portfolio_id, HEADER + STOCKS + "CASH,90000,,,\n")
     # when
-    result = await _import(
-        alice, portfolio_id, HEADER + "CASH,(5000),1,2020-01-01,Ignored\n", mode="REPLACE"
-    )
+    result = await _import(alice, portfolio_id, HEADER + "CASH,(5000),,,Ignored\n", mode="REPLACE")
     # then
     assert result["report"]["cash"] == -5000
     portfolio = await _read(alice, portfolio_id)
     assert (portfolio["cash"], portfolio["positions"]["totalCount"]) == (-5000, 0)
+
+
+async def test_a_cash_row_with_a_price_and_date_is_the_stock_cash(alice: SignedIn) -> None:
+    # given: Pathward Financial trades as CASH
+    portfolio_id = await create_portfolio(alice)
+    # when
+    result = await _import(alice, portfolio_id, HEADER + f"CASH,500,45.20,{days_ago(30)},\n")
+    # then
+    assert result["report"]["cash"] is None
+    portfolio = await _read(alice, portfolio_id)
+    assert (portfolio["cash"], portfolio["positions"]["totalCount"]) == (0, 1)
 
 
 async def test_a_validate_import_reports_the_cash_but_writes_nothing(alice: SignedIn) -> None:

@@ -183,9 +183,7 @@ async def test_stock_book_var_is_the_quantile_of_its_historical_pnl(
     )
 
 
-async def test_risk_follows_stored_prices_once_they_change(
-    app: Starlette, alice: SignedIn
-) -> None:
+async def test_risk_follows_stored_prices_once_they_change(app: Starlette, alice: SignedIn) -> None:
     # given: a stock book whose risk has been read (and its returns cached)
     closes = market_history() | {"AAA": random_walk(50, len(DAYS))}
     await store_history(app, closes, DAYS)

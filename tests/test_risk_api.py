@@ -349,9 +349,7 @@ async def test_option_without_price_or_history_has_null_greeks_and_says_why(
     assert position["deltaAdjustedExposure"] is None
     assert position["notionalExposure"] == pytest.approx(100 * 180.0)
     assert position["option"]["volatilitySource"] == "NONE"
-    assert {"OPTION_PRICE_MISSING", "MISSING_VOLATILITY", "MISSING_PRICE"} <= set(
-        position["dataQuality"]["flags"]
-    )
+    assert set(position["dataQuality"]["flags"]) == {"OPTION_PRICE_MISSING", "MISSING_VOLATILITY"}
     assert "INCOMPLETE" in result["analyticsFlags"]
 
 

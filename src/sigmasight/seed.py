@@ -23,7 +23,6 @@ from sigmasight.auth.models import User
 from sigmasight.instruments import occ
 from sigmasight.paths import project_root
 from sigmasight.portfolios import service as portfolio_service
-from sigmasight.portfolios.csv_import import CASH_TICKER
 from sigmasight.portfolios.imports import ImportMode, import_positions
 from sigmasight.portfolios.models import Portfolio, Tag
 
@@ -62,7 +61,7 @@ def shift_book(text: str, *, days: int) -> str:
     writer = csv.DictWriter(out, fieldnames=list(rows[0].keys()), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        if row["ticker"].strip().upper() == CASH_TICKER:  # no dates to move
+        if not row["entry_date"]:  # the CASH row: no dates to move
             writer.writerow(row)
             continue
         entry = date.fromisoformat(row["entry_date"]) + timedelta(days=days)

@@ -15,7 +15,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-NEAR_FRACTION = 0.10  # "near" a bound: within 10% of the limit, or of the target range's width
+NEAR_FRACTION = 0.10  # "near" a bound: within 10% of its value
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +69,17 @@ def gross_limit_status(gross_percent: float, limit_percent: float) -> LimitStatu
 
 
 def net_range_status(net_percent: float, low_percent: float, high_percent: float) -> LimitStatus:
-    """BREACHED outside [low, high], NEAR within 10% of the range's width of a bound, else WITHIN.
+    """BREACHED outside [low, high], NEAR within 10% of a bound's value from it, else WITHIN.
 
-    The width, not the bound's own size, sets the margin, so a bound at 0% still has one.
+    A bound at 0% has no size to take 10% of; the range's width sets its margin instead.
     """
     if net_percent < low_percent or net_percent > high_percent:
         return LimitStatus.BREACHED
-    margin = (high_percent - low_percent) * NEAR_FRACTION
-    if net_percent - low_percent <= margin or high_percent - net_percent <= margin:
-        return LimitStatus.NEAR
-    return LimitStatus.WITHIN
+    width = high_percent - low_percent
+    near_low = net_percent - low_percent <= _margin(low_percent, width)
+    near_high = high_percent - net_percent <= _margin(high_percent, width)
+    return LimitStatus.NEAR if near_low or near_high else LimitStatus.WITHIN
+
+
+def _margin(bound: float, width: float) -> float:
+    return NEAR_FRACTION * (abs(bound) if bound else width)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from sigmasight.marketdata import prices
-from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
+from sigmasight.marketdata.models import DailyBar, SymbolFetchStatus
 from sigmasight.marketdata.prices import LatestPrice
 from sigmasight.pagination import Page, PageRequest
 from sigmasight.portfolios import positions as position_service
@@ -79,7 +79,6 @@ class Loaders:
         self.tags_by_position_id = DataLoader(self._tags_by_position_id)
         self.portfolio_by_id = DataLoader(self._portfolio_by_id)
         self.latest_price_by_symbol = DataLoader(self._latest_price_by_symbol)
-        self.security_by_symbol = DataLoader(self._security_by_symbol)
         self.fetch_status_by_symbol = DataLoader(self._fetch_status_by_symbol)
         self.bars_by_symbol_window = DataLoader(self._bars_by_symbol_window)
         self.positions_by_portfolio_page = DataLoader(self._positions_by_portfolio_page)
@@ -135,29 +134,29 @@ class Loaders:
             )
         return [found.get(k) for k in keys]
 
-    async def _security_by_symbol(self, keys: Sequence[str]) -> list[Security | None]:
-        async with self._session_factory() as session:
-            found = await prices.securities(session, keys)
-        return [found.get(k) for k in keys]
-
     async def _fetch_status_by_symbol(self, keys: Sequence[str]) -> list[SymbolFetchStatus | None]:
         async with self._session_factory() as session:
             found = await prices.fetch_statuses(session, keys)
         return [found.get(k) for k in keys]
 
-    async def _bars_by_symbol_window(self, keys: Sequence[BarsKey]) -> list[list[DailyBar]]:
-        # One query spans every window asked for; each key gets its own slice.
-        async with self._session_factory() as session:
-            found = await prices.price_histories(
-                session,
-                symbols=[symbol for symbol, _, _ in keys],
-                start=min(start for _, start, _ in keys),
-                end=max(end for _, _, end in keys),
-            )
-        return [
-            [bar for bar in found[symbol.upper()] if start <= bar.day <= end]
-            for symbol, start, end in keys
-        ]
+    async def _bars_by_symbol_window(
+        self, keys: Sequence[BarsKey]
+    ) -> list[list[DailyBar] | Exception]:
+        # Symbols asked for the same window share one query; a far-off window on one field
+        # never widens the others' (each window is at most two years).
+        async def load(
+            window: tuple[date, date], members: list[BarsKey]
+        ) -> dict[BarsKey, list[DailyBar]]:
+            async with self._session_factory() as session:
+                found = await prices.price_histories(
+                    session,
+                    symbols=[symbol for symbol, _, _ in members],
+                    start=window[0],
+                    end=window[1],
+                )
+            return {key: found[key[0].upper()] for key in members}
+
+        return await _per_group(keys, lambda key: (key[1], key[2]), load)
 
     async def _positions_by_portfolio_page(
         self, keys: Sequence[PositionsPageKey]

@@ -23,8 +23,9 @@ ExposureBasisEnum = strawberry.enum(
 )
 LimitStatusEnum = strawberry.enum(
     LimitStatus,
-    description="Against the portfolio's risk limits: WITHIN, NEAR (within 10% of the gross "
-    "limit, or within 10% of the net target range's width from a bound) or BREACHED.",
+    description="Against the portfolio's risk limits: WITHIN, NEAR (gross at 90% of its limit "
+    "or more; net within 10% of a bound's value from it, or of the range's width for a bound at "
+    "0%) or BREACHED.",
 )
 VolatilitySourceEnum = strawberry.enum(
     VolatilitySource,
@@ -36,7 +37,7 @@ AnalyticsFlagEnum = strawberry.enum(
     Flag,
     name="AnalyticsFlag",
     description="Why a position's analytics are partial or how they were reached: "
-    "MISSING_PRICE (no stored price for the symbol), MISSING_UNDERLYING_PRICE, "
+    "MISSING_PRICE (no stored price for a stock), MISSING_UNDERLYING_PRICE, "
     "OPTION_PRICE_MISSING / OPTION_PRICE_STALE (no option close on the valuation date) and "
     "OPTION_PRICE_OUT_OF_BOUNDS (the close breaks no-arbitrage bounds): realised volatility "
     "used instead of implied; MISSING_VOLATILITY (neither: Greeks are null), EXPIRED (valued "

@@ -205,7 +205,7 @@ class OptionContract:
 
     @strawberry.field(
         description="Annual continuous dividend yield of the underlying (0.01 = 1%) from the "
-        "security master; 0 when unknown."
+        "security master; 0 when unknown (the providers do not fill it yet)."
     )
     def dividend_yield(self) -> float:
         return self.inputs.dividend_yield
@@ -249,7 +249,7 @@ class PositionNode(Node):
         description="Cost in dollars: quantity x entry price x multiplier (negative for shorts)."
     )
     def cost_basis(self) -> float:
-        return _cost_basis(self)
+        return self.valuation.cost_basis
 
     @strawberry.field(description="True while the position has no exit.")
     def is_open(self) -> bool:
@@ -426,10 +426,6 @@ class PositionFilterInput:
     )
 
 
-def _cost_basis(position: PositionNode) -> float:
-    return position.quantity * position.entry_price * position.multiplier
-
-
 @strawberry.type(description="Open positions that belong together: by type, strategy, tag, ...")
 class PositionGroup(PositionSetTotals):
     key: str = strawberry.field(
@@ -457,7 +453,7 @@ class PositionGroup(PositionSetTotals):
         description="Summed cost in dollars: quantity x entry price x multiplier (shorts negative)."
     )
     def cost_basis(self) -> float:
-        return sum(_cost_basis(p) for p in self.positions)
+        return sum(p.valuation.cost_basis for p in self.positions)
 
 
 @strawberry.type(name="Portfolio", description="A book of positions owned by one user.")
@@ -548,8 +544,7 @@ class PortfolioNode(Node):
         return await book_of(info.context, self.portfolio_id)
 
     @strawberry.field(
-        description="Dollars: cash + market value of the open positions (`totalValue`). "
-        "Percentages of equity are the portfolio's exposure percentages."
+        description="Dollars: cash + totalValue; the base of every percentage of equity."
     )
     async def equity(self, info: Info) -> float:
         return (await self._book(info)).equity

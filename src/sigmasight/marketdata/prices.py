@@ -105,14 +105,6 @@ async def fetch_statuses(
     return {s.symbol: s for s in rows}
 
 
-async def price_history(
-    session: AsyncSession, *, symbol: str, start: date, end: date
-) -> list[DailyBar]:
-    """Stored bars of a symbol in [start, end], oldest first."""
-    found = await price_histories(session, symbols=[symbol], start=start, end=end)
-    return found[symbol.upper()]
-
-
 async def price_histories(
     session: AsyncSession, *, symbols: Sequence[str], start: date, end: date
 ) -> dict[str, list[DailyBar]]:

@@ -2,8 +2,9 @@
 
 Pure: bytes and today's date in, rows and per-cell errors out. Row numbers are file line
 numbers as a spreadsheet shows them (the header is row 1). An optional row with ticker `CASH`
-gives the portfolio's cash in dollars as its quantity (negative for a margin debit); its other
-cells are ignored.
+and no entry price or date gives the portfolio's cash in dollars as its quantity (negative for a
+margin debit). With an entry price or date it is a holding of the stock CASH (Pathward
+Financial), like any other row.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sigmasight.portfolios.service import check_cash
 MAX_DATA_ROWS = 10_000
 REQUIRED_COLUMNS = ("ticker", "quantity", "entry_price", "entry_date")
 OPTIONAL_COLUMNS = ("tags",)
-CASH_TICKER = "CASH"  # any case; the row is the cash balance, not a position
+CASH_TICKER = "CASH"  # any case; without a price or date, the row is the cash balance
 T = TypeVar("T")
 
 
@@ -89,8 +90,13 @@ def _cell(cells: list[str], header: dict[str, int], column: str) -> str:
 
 
 def is_cash_row(cells: list[str], header: dict[str, int]) -> bool:
-    """True for the row giving the cash balance (ticker `CASH`, any case)."""
-    return _cell(cells, header, "ticker").upper() == CASH_TICKER
+    """True for the row giving the cash balance: ticker `CASH` (any case) with neither an entry
+    price nor an entry date, which a holding of the stock CASH always has."""
+    return (
+        _cell(cells, header, "ticker").upper() == CASH_TICKER
+        and not _cell(cells, header, "entry_price")
+        and not _cell(cells, header, "entry_date")
+    )
 
 
 def _parse_cash_row(

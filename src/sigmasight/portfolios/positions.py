@@ -248,14 +248,6 @@ async def list_for_portfolio(
     return await paginate(session, stmt, keys=[Position.symbol, Position.id], request=page)
 
 
-async def count_for_portfolio(
-    session: AsyncSession, *, portfolio_id: uuid.UUID, flt: PositionFilter
-) -> int:
-    """How many of a portfolio's positions match the filter."""
-    stmt = _filtered(select(Position).where(Position.portfolio_id == portfolio_id), flt)
-    return int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-
-
 async def list_for_portfolios(
     session: AsyncSession,
     *,

@@ -69,11 +69,6 @@ async def get_or_raise(session: AsyncSession, *, actor: Actor, tag_id: uuid.UUID
     return tag
 
 
-async def list_for_owner(session: AsyncSession, *, owner_id: uuid.UUID) -> list[Tag]:
-    """A user's tags by name (at most 100, so not paginated; the caller has checked access)."""
-    return (await tags_by_owner(session, owner_ids=[owner_id]))[owner_id]
-
-
 async def tags_by_owner(
     session: AsyncSession, *, owner_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Tag]]:
@@ -83,11 +78,6 @@ async def tags_by_owner(
     for tag in (await session.execute(stmt)).scalars():
         result[tag.owner_id].append(tag)
     return result
-
-
-async def list_for_portfolio(session: AsyncSession, *, portfolio_id: uuid.UUID) -> list[Tag]:
-    """Tags on at least one of a portfolio's positions, by name (the caller has checked access)."""
-    return (await tags_by_portfolio(session, portfolio_ids=[portfolio_id]))[portfolio_id]
 
 
 async def tags_by_portfolio(

@@ -19,6 +19,7 @@ import numpy as np
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.analytics.bsm import DAYS_PER_YEAR
 from sigmasight.analytics.factors import BetaQuality, FactorBetas, factor_betas
 from sigmasight.analytics.profile import RiskProfile, risk_profile
 from sigmasight.analytics.revaluation import Holdings
@@ -37,7 +38,7 @@ from sigmasight.analytics.scenarios import FACTOR_ETFS, Shock, scenario_pnl, und
 from sigmasight.instruments.occ import OptionType
 from sigmasight.risk.history import ReturnHistory, load_returns
 from sigmasight.risk.service import Book
-from sigmasight.risk.valuation import DAYS_PER_YEAR, OptionInputs
+from sigmasight.risk.valuation import OptionInputs
 from sigmasight.settings import Settings
 
 BETA_WINDOW = 150  # trading days of returns behind each factor regression

@@ -218,8 +218,8 @@ class Book:
         return flags
 
     def valuation_of(self, position: Position) -> PositionValuation:
-        """The position's valuation; one the book does not hold (added since it was loaded)
-        is valued with no market data, so its numbers are null and flagged, never guessed."""
+        """The position's valuation; one the book does not hold (added since it was loaded) is
+        valued with the book's market data, where its own prices are missing and flagged."""
         found = self.valuations.get(position.id)
         return found or value_positions([position], self.market)[position.id]
 
@@ -259,23 +259,24 @@ async def load_books(
         )
     )
     live = [p for p in positions if p.is_open]
-    underlyings = sorted({p.underlying for p in live})
+    # Closed positions still show their symbol's latest price, sector and data quality.
+    underlyings = sorted({p.underlying for p in positions})
     latest = await prices.latest_prices(
         session,
         redis,
-        sorted({p.symbol for p in live} | set(underlyings)),
+        sorted({p.symbol for p in positions} | set(underlyings)),
         ttl_seconds=settings.latest_price_cache_seconds,
     )
     quotes = {s: Quote(float(p.close), p.day) for s, p in latest.items()}
     securities = await prices.securities(session, underlyings) if underlyings else {}
     statuses = await prices.fetch_statuses(session, sorted({p.symbol for p in positions}))
     options = [p for p in live if p.expiration is not None]
-    expired = [
-        p
+    expired = {
+        p.id
         for p in options
         if p.expiration is not None
         and p.expiration < (quotes[p.underlying].day if p.underlying in quotes else today)
-    ]
+    }
     market = MarketInputs(
         quotes=quotes,
         dividend_yields={
@@ -285,10 +286,10 @@ async def load_books(
         },
         closes=await _recent_closes(
             session,
-            sorted({p.underlying for p in options if p not in expired}),
+            sorted({p.underlying for p in options if p.id not in expired}),
             since=today - timedelta(days=settings.realized_volatility_window * 2 + 15),
         ),
-        expiry_closes=await _closes_at_expiry(session, expired),
+        expiry_closes=await _closes_at_expiry(session, [p for p in options if p.id in expired]),
         risk_free_rate=settings.risk_free_rate,
         realized_window=settings.realized_volatility_window,
         today=today,

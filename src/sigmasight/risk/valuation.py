@@ -27,13 +27,11 @@ from enum import StrEnum
 
 import numpy as np
 
-from sigmasight.analytics.bsm import bsm
+from sigmasight.analytics.bsm import DAYS_PER_YEAR, bsm
 from sigmasight.analytics.implied_vol import implied_volatility
 from sigmasight.analytics.volatility import realized_volatility
 from sigmasight.instruments.occ import OptionType
 from sigmasight.portfolios.models import Position
-
-DAYS_PER_YEAR = 365.0  # ACT/365
 
 
 class VolatilitySource(StrEnum):
@@ -153,7 +151,8 @@ def value_positions(
             option = None
             if position.option_type is not None:
                 option = _option_inputs(position, market, realized_by_underlying)[0]
-            results[position.id] = _closed(position, option)
+            quote = market.quotes.get(position.symbol)
+            results[position.id] = _closed(position, option, quote)
         elif position.option_type is None:
             results[position.id] = _stock(position, market.quotes.get(position.symbol))
         else:
@@ -166,7 +165,10 @@ def value_positions(
     return results
 
 
-def _closed(position: Position, option: OptionInputs | None) -> PositionValuation:
+def _closed(
+    position: Position, option: OptionInputs | None, quote: Quote | None
+) -> PositionValuation:
+    """A closed position holds nothing: zero value and exposure, its P&L realised."""
     cost = _cost(position)
     realized = None
     if position.exit_price is not None:
@@ -176,7 +178,18 @@ def _closed(position: Position, option: OptionInputs | None) -> PositionValuatio
             * position.multiplier
         )
     return PositionValuation(
-        position.id, False, None, 0.0, cost, 0.0, 0.0, realized, 0.0, 0.0, ZERO_GREEKS, option
+        position.id,
+        False,
+        quote.close if quote else None,
+        0.0,
+        cost,
+        0.0,
+        0.0,
+        realized,
+        0.0,
+        0.0,
+        ZERO_GREEKS,
+        option,
     )
 
 
@@ -323,8 +336,10 @@ def _live_options(
     realized = np.array([i.realized_volatility or nan for _, _, i, _ in live])
     rate = market.risk_free_rate
     implied = implied_volatility(fresh_price, is_call, spot, strike, years, rate, dividend)
-    vol = np.where(np.isfinite(implied), implied, realized)
-    known = np.isfinite(vol) & np.isfinite(spot)
+    # On its expiry date an option is worth its intrinsic value: no volatility is involved.
+    expiring = years <= 0
+    vol = np.where(expiring, nan, np.where(np.isfinite(implied), implied, realized))
+    known = (np.isfinite(vol) | expiring) & np.isfinite(spot)
     # Unknown inputs are priced with placeholders and then masked, so one call prices the book.
     per_share = bsm(
         is_call,
@@ -338,19 +353,20 @@ def _live_options(
     results: dict[uuid.UUID, PositionValuation] = {}
     for k, (_, position, inputs, flags) in enumerate(live):
         has_price = np.isfinite(fresh_price[k])
-        if has_price and not np.isfinite(implied[k]) and np.isfinite(spot[k]):
+        solvable = np.isfinite(spot[k]) and not expiring[k]
+        if has_price and solvable and not np.isfinite(implied[k]):
             flags.append(Flag.OPTION_PRICE_OUT_OF_BOUNDS)
         if not known[k] and np.isfinite(spot[k]):
             flags.append(Flag.MISSING_VOLATILITY)
         source = VolatilitySource.NONE
         if np.isfinite(implied[k]):
             source = VolatilitySource.IMPLIED
-        elif known[k]:
+        elif np.isfinite(vol[k]):
             source = VolatilitySource.REALIZED
         option = replace(
             inputs,
             implied_volatility=_f(implied[k]),
-            volatility=_f(vol[k]) if known[k] else None,
+            volatility=_f(vol[k]),
             volatility_source=source,
         )
         scale = float(position.quantity) * position.multiplier
@@ -373,8 +389,6 @@ def _live_options(
             delta_adjusted = delta * s
         if inputs.underlying_price is not None:
             notional = scale * inputs.underlying_price
-        if inputs.option_price is None:
-            flags.append(Flag.MISSING_PRICE)
         results[position.id] = _open(
             position,
             inputs.option_price,
