@@ -168,6 +168,11 @@ class RiskMetricsType:
     cvar99: float | None = strawberry.field(description="Expected shortfall, 99%: dollars.")
     var95_percent: float | None = strawberry.field(description="var95 as % of equity (5.0 = 5%).")
     var99_percent: float | None = strawberry.field(description="var99 as % of equity.")
+    cvar95_percent: float | None = strawberry.field(description="cvar95 as % of equity.")
+    cvar99_percent: float | None = strawberry.field(description="cvar99 as % of equity.")
+    confidence_levels: list[float] = strawberry.field(
+        description="The confidence levels of var95/cvar95 and var99/cvar99: [0.95, 0.99]."
+    )
     average_correlation: float | None = strawberry.field(
         description="Average pairwise (Pearson) correlation of the underlyings' daily returns "
         "over the same days, each pair weighted by the product of the two underlyings' gross "
@@ -186,6 +191,8 @@ class RiskMetricsType:
 
         var95 = metrics.var95.var if metrics.var95 else None
         var99 = metrics.var99.var if metrics.var99 else None
+        cvar95 = metrics.var95.cvar if metrics.var95 else None
+        cvar99 = metrics.var99.cvar if metrics.var99 else None
         return cls(
             window=metrics.window,
             view=metrics.view,
@@ -199,10 +206,13 @@ class RiskMetricsType:
             max_drawdown=finite_or_none(stats.max_drawdown) if stats else None,
             var95=var95,
             var99=var99,
-            cvar95=metrics.var95.cvar if metrics.var95 else None,
-            cvar99=metrics.var99.cvar if metrics.var99 else None,
+            cvar95=cvar95,
+            cvar99=cvar99,
             var95_percent=percent(var95),
             var99_percent=percent(var99),
+            cvar95_percent=percent(cvar95),
+            cvar99_percent=percent(cvar99),
+            confidence_levels=[0.95, 0.99],
             average_correlation=metrics.average_correlation,
             excluded_positions=metrics.excluded,
         )

@@ -209,31 +209,27 @@ def book_exposure(
 
 @strawberry.type(description="Totals over a set of open positions of one portfolio.")
 class PositionSetTotals:
-    portfolio_id: strawberry.Private[uuid.UUID]
+    book: strawberry.Private[Book]
     position_ids: strawberry.Private[list[uuid.UUID]]
 
     @strawberry.field(
         description="Dollars: summed market value (shorts negative); positions without a price "
         "are left out."
     )
-    async def market_value(self, info: Info) -> float:
-        book = await book_of(info.context, self.portfolio_id)
-        return book.totals(self.position_ids).market_value
+    def market_value(self) -> float:
+        return self.book.totals(self.position_ids).market_value
 
     @strawberry.field(description="Dollars: summed unrealised P&L of positions with a price.")
-    async def unrealized_pnl(self, info: Info) -> float:
-        book = await book_of(info.context, self.portfolio_id)
-        return book.totals(self.position_ids).unrealized_pnl
+    def unrealized_pnl(self) -> float:
+        return self.book.totals(self.position_ids).unrealized_pnl
 
     @strawberry.field(description="Exposure of these positions; percentages of the book's equity.")
-    async def exposures(self, info: Info, basis: Basis = ExposureBasis.NOTIONAL) -> ExposureType:
-        book = await book_of(info.context, self.portfolio_id)
-        return book_exposure(book, basis, self.position_ids)
+    def exposures(self, basis: Basis = ExposureBasis.NOTIONAL) -> ExposureType:
+        return book_exposure(self.book, basis, self.position_ids)
 
     @strawberry.field(description="Summed position Greeks of positions whose Greeks are known.")
-    async def greeks(self, info: Info) -> GreeksType:
-        book = await book_of(info.context, self.portfolio_id)
-        return GreeksType.of(book.totals(self.position_ids).greeks)
+    def greeks(self) -> GreeksType:
+        return GreeksType.of(self.book.totals(self.position_ids).greeks)
 
 
 @strawberry.type(description="The open positions whose underlying is in one sector.")

@@ -534,7 +534,7 @@ class PortfolioNode(Node):
                 label=g.label,
                 strategy=g.strategy,
                 positions=[PositionNode.from_model(p, book) for p in g.positions],
-                portfolio_id=self.portfolio_id,
+                book=book,
                 position_ids=[p.id for p in g.positions],
             )
             for g in book.groups(by, tags)
@@ -590,7 +590,7 @@ class PortfolioNode(Node):
         return [
             SectorExposure(
                 sector=g.key,
-                portfolio_id=self.portfolio_id,
+                book=book,
                 position_ids=[p.id for p in g.positions],
             )
             for g in book.groups(GroupBy.SECTOR, {})
