@@ -2,7 +2,8 @@
 
 Run with `uv run python -m tests.benchmarks.bench_dashboard`. Uses DATABASE_URL / REDIS_URL when
 set, else the local servers on their default ports, in a scratch database. For books of 200 and
-1,000 positions (stocks and options over 40 underlyings) it prints:
+1,000 positions (stocks and options over 40 underlyings), for the dashboard document and for the
+dashboard with its risk panel (factor exposures, VaR both ways, every scenario), it prints:
 
 - warm p50/p95 over 50 requests to a uvicorn server in another process (HTTP, auth, rate limit,
   JSON and all);
@@ -50,7 +51,7 @@ PRICE_UPDATES = 3
 SECRET = "benchmark-secret-of-sufficient-length-000"
 DOCUMENTS = [
     ("dashboard", DASHBOARD),
-    ("dashboard + risk panel (factors, VaR both methods, all scenarios)", DASHBOARD_WITH_RISK),
+    ("dashboard + risk panel (factors, VaR both methods, all 15 scenarios)", DASHBOARD_WITH_RISK),
 ]
 
 

@@ -261,15 +261,15 @@ class BookRisk:
         if observations < MIN_RISK_OBSERVATIONS or not mask.any() or equity <= 0:
             return empty
         held = holdings.subset(mask)
+        held_ids = [i for i, keep in zip(ids, mask, strict=True) if keep]
         pnl = historical_pnl(held, spot, moves)
         stats = return_stats(pnl / equity, market, risk_free_rate=self.risk_free_rate)
+        # Every priced position has Greeks; dollar delta and gross exposure per underlying.
         dollar_delta = np.zeros(len(underlyings))
-        deltas = [self.book.valuations[i].greeks for i in np.array(ids)[mask]]
-        np.add.at(
-            dollar_delta,
-            held.underlying,
-            [g.dollar_delta if g is not None else 0.0 for g in deltas],
-        )
+        greeks = [self.book.valuations[i].greeks for i in held_ids]
+        np.add.at(dollar_delta, held.underlying, [g.dollar_delta for g in greeks if g])
+        gross = np.zeros(len(underlyings))
+        np.add.at(gross, held.underlying, np.abs(self._delta_adjusted(held_ids)))
         if method is VarMethod.HISTORICAL:
             var95 = historical_var(pnl, 0.95, horizon_days=horizon_days)
             var99 = historical_var(pnl, 0.99, horizon_days=horizon_days)
@@ -277,8 +277,6 @@ class BookRisk:
             cov = covariance(moves)
             var95 = parametric_var(dollar_delta, cov, 0.95, horizon_days=horizon_days)
             var99 = parametric_var(dollar_delta, cov, 0.99, horizon_days=horizon_days)
-        gross = np.zeros(len(underlyings))
-        np.add.at(gross, held.underlying, np.abs(self._delta_adjusted(np.array(ids)[mask])))
         avg = average_correlation(correlation(moves), gross)
         return RiskMetrics(
             window,
