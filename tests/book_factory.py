@@ -8,12 +8,14 @@ price at 30% vol) on the last of them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 
 from sigmasight.analytics.bsm import bsm_price
+from sigmasight.analytics.revaluation import Holdings
 from sigmasight.marketdata import calendar
 
 UNDERLYINGS = [
@@ -108,3 +110,25 @@ def bar_row(symbol: str, day: date, close: float) -> dict[str, Any]:
         "volume": 1000,
         "source": "file",
     }
+
+
+def holdings_of(
+    positions: Sequence[Mapping[str, float | bool | int]], *, rate: float, dividend_yield: float
+) -> Holdings:
+    """Engine holdings from position dicts: `underlying` (index) and `shares`, and for options
+    `call`, `strike`, `years` and `vol`."""
+
+    def column(key: str, default: float | bool | int) -> list[float | bool | int]:
+        return [p.get(key, default) for p in positions]
+
+    return Holdings(
+        underlying=np.array(column("underlying", 0), dtype=np.intp),
+        shares=np.array(column("shares", 0.0), dtype=np.float64),
+        is_option=np.array(["strike" in p for p in positions], dtype=np.bool_),
+        is_call=np.array(column("call", False), dtype=np.bool_),
+        strike=np.array(column("strike", 0.0), dtype=np.float64),
+        years=np.array(column("years", 0.0), dtype=np.float64),
+        vol=np.array(column("vol", 0.0), dtype=np.float64),
+        dividend_yield=np.full(len(positions), dividend_yield),
+        rate=rate,
+    )

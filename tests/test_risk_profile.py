@@ -9,6 +9,7 @@ import pytest
 from sigmasight.analytics.bsm import bsm, bsm_price
 from sigmasight.analytics.profile import risk_profile
 from sigmasight.analytics.revaluation import Holdings
+from tests.book_factory import holdings_of
 
 RATE = 0.03
 DIVIDEND = 0.01
@@ -17,20 +18,7 @@ ZERO = int(np.flatnonzero(MOVES == 0.0)[0])
 
 
 def book(*positions: dict[str, float | bool | int]) -> Holdings:
-    def column(key: str, default: float | bool | int) -> list[float | bool | int]:
-        return [p.get(key, default) for p in positions]
-
-    return Holdings(
-        underlying=np.array(column("underlying", 0), dtype=np.intp),
-        shares=np.array(column("shares", 0.0), dtype=np.float64),
-        is_option=np.array(["strike" in p for p in positions], dtype=np.bool_),
-        is_call=np.array(column("call", False), dtype=np.bool_),
-        strike=np.array(column("strike", 0.0), dtype=np.float64),
-        years=np.array(column("years", 0.0), dtype=np.float64),
-        vol=np.array(column("vol", 0.0), dtype=np.float64),
-        dividend_yield=np.full(len(positions), DIVIDEND),
-        rate=RATE,
-    )
+    return holdings_of(positions, rate=RATE, dividend_yield=DIVIDEND)
 
 
 def test_long_stock_profile_is_a_straight_line() -> None:

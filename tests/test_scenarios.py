@@ -21,6 +21,7 @@ from sigmasight.analytics.scenarios import (
     underlying_moves,
 )
 from sigmasight.risk.scenario_templates import scenario_templates
+from tests.book_factory import holdings_of
 
 RATE = 0.04
 NO_BETAS = np.full(len(FACTOR_ETFS), np.nan)
@@ -38,20 +39,7 @@ def book(*positions: dict[str, float | bool | int]) -> Holdings:
     """Holdings from position dicts: underlying (index), shares, and for options call/strike/
     years/vol; dividend yield 1% everywhere."""
 
-    def column(key: str, default: float | bool | int) -> list[float | bool | int]:
-        return [p.get(key, default) for p in positions]
-
-    return Holdings(
-        underlying=np.array(column("underlying", 0), dtype=np.intp),
-        shares=np.array(column("shares", 0.0), dtype=np.float64),
-        is_option=np.array(["strike" in p for p in positions], dtype=np.bool_),
-        is_call=np.array(column("call", False), dtype=np.bool_),
-        strike=np.array(column("strike", 0.0), dtype=np.float64),
-        years=np.array(column("years", 0.0), dtype=np.float64),
-        vol=np.array(column("vol", 0.0), dtype=np.float64),
-        dividend_yield=np.full(len(positions), 0.01),
-        rate=RATE,
-    )
+    return holdings_of(positions, rate=RATE, dividend_yield=0.01)
 
 
 def put_price(spot: float, *, years: float = 0.5, vol: float = 0.22, rate: float = RATE) -> float:

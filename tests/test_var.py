@@ -16,6 +16,7 @@ from sigmasight.analytics.risk import (
     historical_var,
     parametric_var,
 )
+from tests.book_factory import holdings_of
 
 RATE = 0.04
 # Standard normal quantiles from the tables (N^-1(0.95), N^-1(0.99)).
@@ -26,20 +27,7 @@ def book(*positions: dict[str, float | bool | int]) -> Holdings:
     """Holdings from position dicts: underlying (index), shares, and for options
     call/strike/years/vol; no dividends."""
 
-    def column(key: str, default: float | bool | int) -> list[float | bool | int]:
-        return [p.get(key, default) for p in positions]
-
-    return Holdings(
-        underlying=np.array(column("underlying", 0), dtype=np.intp),
-        shares=np.array(column("shares", 0.0), dtype=np.float64),
-        is_option=np.array(["strike" in p for p in positions], dtype=np.bool_),
-        is_call=np.array(column("call", False), dtype=np.bool_),
-        strike=np.array(column("strike", 0.0), dtype=np.float64),
-        years=np.array(column("years", 0.0), dtype=np.float64),
-        vol=np.array(column("vol", 0.0), dtype=np.float64),
-        dividend_yield=np.zeros(len(positions)),
-        rate=RATE,
-    )
+    return holdings_of(positions, rate=RATE, dividend_yield=0.0)
 
 
 def linear_quantile(values: np.ndarray, p: float) -> float:
