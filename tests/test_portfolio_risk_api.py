@@ -260,3 +260,35 @@ async def test_every_risk_field_answers_for_the_four_demo_books(app: Starlette, 
         assert all(s["unpricedPositions"] == 0 for s in book["scenarios"]), name
         assert book["riskProfile"]["pnl"] and book["riskProfile"]["delta"]
         assert book["exposures"]["betaAdjusted"] != 0
+
+
+async def test_an_empty_book_answers_every_risk_field_without_inventing_numbers(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: a portfolio with cash only
+    await store_history(app, market_history(), DAYS)
+    pid = await create_portfolio(alice)
+    # when
+    data = await alice.api.gql(
+        """query($id: ID!) { portfolio(id: $id) {
+          factorExposures { beta dollarExposure quality }
+          riskMetrics { var95 annualizedVolatility observations }
+          correlationMatrix { labels matrix }
+          scenarios { pnl unpricedPositions }
+          riskProfile { pnl }
+          exposures { betaAdjusted } } }""",
+        {"id": pid},
+    )
+    # then
+    book = data["portfolio"]
+    assert all(
+        f["dollarExposure"] == 0 and f["quality"] == "MISSING" for f in book["factorExposures"]
+    )
+    assert (book["riskMetrics"]["var95"], book["riskMetrics"]["annualizedVolatility"]) == (
+        None,
+        None,
+    )
+    assert book["correlationMatrix"] == {"labels": [], "matrix": []}
+    assert all(s["pnl"] == 0 for s in book["scenarios"])
+    assert book["riskProfile"] is None
+    assert book["exposures"]["betaAdjusted"] == 0
