@@ -150,6 +150,48 @@ async def test_stock_with_forty_days_of_history_gets_no_beta_and_is_flagged(
     assert result["scenarios"][0]["positions"] == []
 
 
+async def test_a_recent_listing_is_left_out_of_risk_instead_of_cutting_the_history(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: a stock with full history and one listed 40 days ago
+    await store_history(app, market_history() | {"AAA": random_walk(50, len(DAYS))}, DAYS)
+    await store_history(app, {"NEWCO": random_walk(99, 41)}, DAYS)
+    pid = await create_portfolio(alice)
+    await hold(alice, pid, "AAA", 100, 90.0)
+    await hold(alice, pid, "NEWCO", 10, 100.0)
+    # when
+    data = await alice.api.gql(
+        """query($id: ID!) { portfolio(id: $id) {
+          riskMetrics { observations excludedPositions var95 } } }""",
+        {"id": pid},
+    )
+    # then
+    metrics = data["portfolio"]["riskMetrics"]
+    assert (metrics["observations"], metrics["excludedPositions"]) == (90, 1)
+    assert metrics["var95"] > 0
+
+
+async def test_risk_arguments_out_of_range_are_clear_errors(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given
+    await store_history(app, market_history(), DAYS)
+    pid = await create_portfolio(alice)
+    await hold(alice, pid, "SPY", 10, 90.0)
+    for field in (
+        "riskMetrics(window: 5) { var95 }",
+        "riskProfile(moves: [-1.5]) { pnl }",
+        'riskProfile(dates: ["2000-01-03"]) { pnl }',
+        "scenarios(custom: [{factorPercent: {SPY: -5}}]) { pnl }",
+    ):
+        # when
+        body = await alice.api.raw(
+            f"query($id: ID!) {{ portfolio(id: $id) {{ {field} }} }}", {"id": pid}
+        )
+        # then
+        assert body["errors"][0]["extensions"]["code"] in ("OUT_OF_RANGE", "INVALID"), field
+
+
 async def test_stock_book_var_is_the_quantile_of_its_historical_pnl(
     app: Starlette, alice: SignedIn
 ) -> None:
@@ -231,7 +273,7 @@ DEMO_RISK = """query { portfolios(first: 5) { edges { node {
   parametric: riskMetrics(method: PARAMETRIC) { var95 var99 cvar95 cvar99 }
   correlationMatrix(limit: 5) { labels matrix }
   scenarios { scenario { id } pnl pnlPercent unpricedPositions }
-  riskProfile { pnl delta }
+  riskProfile { pnl delta dollarDelta }
   exposures(basis: DELTA_ADJUSTED) { betaAdjusted }
 } } } }"""
 
@@ -258,7 +300,8 @@ async def test_every_risk_field_answers_for_the_four_demo_books(app: Starlette, 
         assert None not in book["correlationMatrix"]["matrix"]
         assert len(book["scenarios"]) >= 14
         assert all(s["unpricedPositions"] == 0 for s in book["scenarios"]), name
-        assert book["riskProfile"]["pnl"] and book["riskProfile"]["delta"]
+        assert book["riskProfile"]["pnl"] and book["riskProfile"]["dollarDelta"]
+        assert book["riskProfile"]["delta"] is None  # shares of different stocks do not add
         assert book["exposures"]["betaAdjusted"] != 0
 
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from sigmasight.analytics.bsm import bsm_price
 
 Float64Array = npt.NDArray[np.float64]
+MOST_A_PRICE_CAN_FALL = -1.0 + 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +102,13 @@ def position_pnl(
     years_passed: npt.ArrayLike = 0.0,
 ) -> Float64Array:
     """Dollar P&L of each position when each underlying moves by `moves` (simple returns,
-    [underlyings] or [underlyings x scenarios]), repriced in full against today's value."""
+    [underlyings] or [underlyings x scenarios]), repriced in full against today's value.
+
+    A price cannot fall below zero: a move of -100% or worse (a beta-scaled crash, say) leaves
+    the underlying at a hair above zero, where stock is worthless and options are at intrinsic.
+    """
     base = np.asarray(spot, dtype=np.float64)
-    change = np.asarray(moves, dtype=np.float64)
+    change = np.maximum(np.asarray(moves, dtype=np.float64), MOST_A_PRICE_CAN_FALL)
     moved = base[:, None] * (1.0 + change) if change.ndim == 2 else base * (1.0 + change)
     today = position_values(holdings, base)
     after = position_values(

@@ -204,10 +204,10 @@ class RiskMetricsType:
             sharpe_ratio=finite_or_none(stats.sharpe_ratio) if stats else None,
             sortino_ratio=finite_or_none(stats.sortino_ratio) if stats else None,
             max_drawdown=finite_or_none(stats.max_drawdown) if stats else None,
-            var95=var95,
-            var99=var99,
-            cvar95=cvar95,
-            cvar99=cvar99,
+            var95=_optional(var95),
+            var99=_optional(var99),
+            cvar95=_optional(cvar95),
+            cvar99=_optional(cvar99),
             var95_percent=percent(var95),
             var99_percent=percent(var99),
             cvar95_percent=percent(cvar95),
@@ -216,6 +216,10 @@ class RiskMetricsType:
             average_correlation=metrics.average_correlation,
             excluded_positions=metrics.excluded,
         )
+
+
+def _optional(value: float | None) -> float | None:
+    return None if value is None else finite_or_none(value)
 
 
 def finite_or_none(value: float) -> float | None:
@@ -294,8 +298,11 @@ class CustomShockInput:
             )
         etfs = {"SPY": _percent(self.market_percent, "marketPercent")}
         for etf, value in _mapping(self.factor_percent, "factorPercent").items():
-            if etf not in FACTOR_NAMES:
-                raise Invalid(f"`{etf}` is not a factor ETF.", field="factorPercent")
+            if etf not in FACTOR_NAMES or etf == "SPY":
+                raise Invalid(
+                    f"`{etf}` is not a style factor ETF (SPY's move is `marketPercent`).",
+                    field="factorPercent",
+                )
             etfs[etf] = value
         return Shock(
             etf_returns=etfs,
@@ -381,15 +388,23 @@ class RiskProfileType:
     pnl: list[list[float]] = strawberry.field(
         description="Dollars against today's value: pnl[date][move]."
     )
-    delta: list[float] = strawberry.field(description="Share-equivalents at each move, today.")
-    gamma: list[float] = strawberry.field(description="Delta change per $1, at each move.")
+    delta: list[float] | None = strawberry.field(
+        description="Share-equivalents at each move, today; null for the whole book, whose "
+        "underlyings' shares do not add up (see `dollarDelta`)."
+    )
+    gamma: list[float] | None = strawberry.field(
+        description="Delta change per $1 of the underlying, at each move; null for the whole book."
+    )
+    dollar_delta: list[float] = strawberry.field(
+        description="Dollars gained per further 1% of the move, at each move, today."
+    )
     theta: list[float] = strawberry.field(description="Dollars per calendar day, at each move.")
     vega: list[float] = strawberry.field(description="Dollars per vol point, at each move.")
 
 
 Window = Annotated[
     int,
-    strawberry.argument(description="Trading days of history (5-252); default 90."),
+    strawberry.argument(description="Trading days of history (20-252); default 90."),
 ]
 
 

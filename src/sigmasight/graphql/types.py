@@ -634,10 +634,10 @@ class PortfolioNode(Node):
     ) -> RiskMetricsType:
         risk = await self._risk(info)
         metrics = risk.risk_metrics(
-            window=_clamp(window, 5, 252),
+            window=_checked(window, 20, 252, "window"),
             view=view,
             method=method,
-            horizon_days=_clamp(horizon_days, 1, 20),
+            horizon_days=_checked(horizon_days, 1, 20, "horizonDays"),
         )
         return RiskMetricsType.of(metrics, risk.book.equity)
 
@@ -655,7 +655,7 @@ class PortfolioNode(Node):
     ) -> CorrelationMatrix:
         risk = await self._risk(info)
         labels, matrix, observations = risk.correlation_matrix(
-            window=_clamp(window, 5, 252), limit=_clamp(limit, 2, 50)
+            window=_checked(window, 20, 252, "window"), limit=_checked(limit, 2, 50, "limit")
         )
         return CorrelationMatrix(
             labels=labels,
@@ -729,6 +729,12 @@ class PortfolioNode(Node):
         grid = moves if moves else [m / 100 for m in range(-20, 21, 2)]
         if len(grid) > 201 or (dates and len(dates) > 20):
             raise Invalid("At most 201 moves and 20 dates.", field="moves")
+        if any(not -1 < m <= 10 for m in grid):
+            raise Invalid("Moves are fractions above -1 and up to 10.", field="moves")
+        if dates and risk.valuation_day and min(dates) < risk.valuation_day:
+            raise Invalid(
+                f"Dates start at the valuation date, {risk.valuation_day}.", field="dates"
+            )
         profile = risk.risk_profile(
             underlying=underlying.upper() if underlying else None, moves=grid, dates=dates or []
         )
@@ -739,8 +745,9 @@ class PortfolioNode(Node):
             moves=list(grid),
             dates=[d.isoformat() for d in (dates or [risk.valuation_day])],
             pnl=profile.pnl.tolist(),
-            delta=profile.delta.tolist(),
-            gamma=profile.gamma.tolist(),
+            delta=profile.delta.tolist() if underlying else None,
+            gamma=profile.gamma.tolist() if underlying else None,
+            dollar_delta=profile.dollar_delta.tolist(),
             theta=profile.theta.tolist(),
             vega=profile.vega.tolist(),
         )
@@ -767,5 +774,8 @@ class PortfolioNode(Node):
         )
 
 
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(high, value))
+def _checked(value: int, low: int, high: int, field: str) -> int:
+    """An argument within [low, high], or a clear error naming it."""
+    if not low <= value <= high:
+        raise Invalid(f"`{field}` must be {low}-{high}.", field=field, code="OUT_OF_RANGE")
+    return value

@@ -43,6 +43,7 @@ from sigmasight.settings import Settings
 
 BETA_WINDOW = 150  # trading days of returns behind each factor regression
 MIN_RISK_OBSERVATIONS = 20  # fewer complete days than this: no risk metrics
+COVERAGE = 0.9  # share of the window's days an underlying needs returns on to be measured
 
 
 class RiskView(StrEnum):
@@ -238,32 +239,34 @@ class BookRisk:
             return exposure < 0
         return np.ones(len(ids), dtype=bool)
 
-    def _window_moves(self, window: int) -> tuple[np.ndarray, np.ndarray]:
-        """Underlyings' returns and SPY's over the last `window` days where all are known."""
-        _, underlyings, _, _ = self._priced
-        moves = self.history.rows(underlyings)[:, -window:]
-        market = self.history.rows(["SPY"])[0, -window:]
-        complete = np.all(np.isfinite(moves), axis=0) & np.isfinite(market)
-        return moves[:, complete], market[complete]
-
     def risk_metrics(
         self, *, window: int, view: RiskView, method: VarMethod, horizon_days: int
     ) -> RiskMetrics:
-        """Today's holdings applied to the last `window` days of their underlyings' returns."""
+        """Today's holdings applied to the last `window` days of their underlyings' returns.
+
+        An underlying lacking returns on more than a tenth of the window (a recent listing, a
+        gap in the data) would cut every other one's history short; its positions are left out
+        instead and counted in `excluded`.
+        """
         ids, underlyings, holdings, spot = self._priced
-        mask = self._view(view)
-        moves, market = self._window_moves(window)
-        observations = moves.shape[1]
-        empty = RiskMetrics(
-            window, view, method, horizon_days, observations, None, None, None, None, self.excluded
-        )
+        returns = self.history.rows(underlyings)[:, -window:]
+        market = self.history.rows(["SPY"])[0, -window:]
+        enough = np.isfinite(returns).sum(axis=1) >= COVERAGE * returns.shape[1]
+        mask = self._view(view) & enough[holdings.underlying]
+        used = np.isin(np.arange(len(underlyings)), holdings.underlying[mask])
+        complete = np.all(np.isfinite(returns[used]), axis=0) & np.isfinite(market)
+        moves = np.where(used[:, None], returns, 0.0)[:, complete]  # unused rows never read
+        observations = int(complete.sum())
+        excluded = self.excluded + int((self._view(view) & ~mask).sum())
         equity = self.book.equity
         if observations < MIN_RISK_OBSERVATIONS or not mask.any() or equity <= 0:
-            return empty
+            return RiskMetrics(
+                window, view, method, horizon_days, observations, None, None, None, None, excluded
+            )
         held = holdings.subset(mask)
         held_ids = [i for i, keep in zip(ids, mask, strict=True) if keep]
         pnl = historical_pnl(held, spot, moves)
-        stats = return_stats(pnl / equity, market, risk_free_rate=self.risk_free_rate)
+        stats = return_stats(pnl / equity, market[complete], risk_free_rate=self.risk_free_rate)
         # Every priced position has Greeks; dollar delta and gross exposure per underlying.
         dollar_delta = np.zeros(len(underlyings))
         greeks = [self.book.valuations[i].greeks for i in held_ids]
@@ -277,7 +280,7 @@ class BookRisk:
             cov = covariance(moves)
             var95 = parametric_var(dollar_delta, cov, 0.95, horizon_days=horizon_days)
             var99 = parametric_var(dollar_delta, cov, 0.99, horizon_days=horizon_days)
-        avg = average_correlation(correlation(moves), gross)
+        avg = average_correlation(correlation(moves[used]), gross[used])
         return RiskMetrics(
             window,
             view,
@@ -288,18 +291,20 @@ class BookRisk:
             var95,
             var99,
             float(avg) if np.isfinite(avg) else None,
-            self.excluded,
+            excluded,
         )
 
     def correlation_matrix(self, *, window: int, limit: int) -> tuple[list[str], np.ndarray, int]:
         """Correlations of the `limit` underlyings with the largest gross delta-adjusted
-        exposure, over the last `window` days where all of them have returns (labels, matrix,
-        days used)."""
+        exposure (among those with returns on 90% of the window), over the days where all of
+        them have returns (labels, matrix, days used)."""
         ids, underlyings, holdings, _ = self._priced
         gross = np.zeros(len(underlyings))
         np.add.at(gross, holdings.underlying, np.abs(np.nan_to_num(self._delta_adjusted(ids))))
-        top = sorted(np.argsort(-gross, kind="stable")[:limit])
-        labels = [underlyings[i] for i in top]
+        returns = self.history.rows(underlyings)[:, -window:]
+        enough = np.isfinite(returns).sum(axis=1) >= COVERAGE * returns.shape[1]
+        ranked = [i for i in np.argsort(-gross, kind="stable") if enough[i]]
+        labels = [underlyings[i] for i in sorted(ranked[:limit])]
         rows = self.history.rows(labels)[:, -window:]
         complete = np.all(np.isfinite(rows), axis=0)
         return labels, correlation(rows[:, complete]), int(complete.sum())
@@ -338,7 +343,7 @@ class BookRisk:
             mask = weights[holdings.underlying] > 0
         if not mask.any():
             return None
-        days = [max((d - valuation_day).days, 0) / DAYS_PER_YEAR for d in dates]
+        days = [(d - valuation_day).days / DAYS_PER_YEAR for d in dates]
         return risk_profile(
             holdings.subset(mask),
             spot,
