@@ -379,6 +379,12 @@ async def load_book_risks(
         (price.day for b in books for price in b.prices.values()), default=books[0].market.today
     )
     history = await load_returns(session, redis, symbols=sorted(symbols), end=end)
+    # A book valued on an older close looks back from that close, not from the newest one.
     return {
-        b.portfolio.id: BookRisk(b, history, risk_free_rate=settings.risk_free_rate) for b in books
+        b.portfolio.id: BookRisk(
+            b,
+            history.until(max((p.day for p in b.prices.values()), default=end)),
+            risk_free_rate=settings.risk_free_rate,
+        )
+        for b in books
     }

@@ -27,6 +27,11 @@ class ReturnHistory:
     days: list[date]  # the trading day each return ends on, oldest first
     returns: np.ndarray  # [symbols x days]
 
+    def until(self, day: date) -> ReturnHistory:
+        """The returns up to and including `day`."""
+        keep = sum(1 for d in self.days if d <= day)
+        return ReturnHistory(self.symbols, self.days[:keep], self.returns[:, :keep])
+
     def rows(self, symbols: Sequence[str]) -> np.ndarray:
         """The return rows of these symbols, in their order (NaN rows for unknown ones)."""
         index = {s: i for i, s in enumerate(self.symbols)}
