@@ -200,19 +200,7 @@ def _random_leg(rng: random.Random, underlying: str) -> Leg:
     if rng.random() < 0.35:
         # Stocks carry most tags, so tags held by exactly two of them (pairs) are common.
         tags = frozenset(rng.sample(TAGS, k=rng.choice((0, 1, 1, 2))))
-        if rng.random() < 0.8:
-            return Leg(leg_id, underlying, Decimal(size * 100), 1, tags=tags)
-        # Now and then a stock carries an expiry and a strike (no real one does) and so sorts
-        # among the options: shapes whose first leg in book order is an option are tried too.
-        return Leg(
-            leg_id,
-            underlying,
-            Decimal(size * 100),
-            1,
-            strike=rng.choice(STRIKES),
-            expiration=rng.choice(EXPIRIES),
-            tags=tags,
-        )
+        return Leg(leg_id, underlying, Decimal(size * 100), 1, tags=tags)
     tags = frozenset(rng.sample(TAGS, k=rng.choice((0, 0, 0, 1))))
     return Leg(
         leg_id,

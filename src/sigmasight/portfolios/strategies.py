@@ -126,16 +126,8 @@ class _Slots:
         if position in self._slot:
             self.set(position, None)
 
-    def value(self, position: int) -> Decimal:
-        value = self._low[self._size + self._slot[position]]
-        assert value is not None  # only asked of legs that are still there
-        return value
-
     def lowest(self) -> Decimal | None:
         return self._low[1]
-
-    def highest(self) -> Decimal | None:
-        return self._high[1]
 
     def _first(self, fits: Callable[[Decimal, Decimal], bool]) -> int | None:
         # `fits(low, high)` must hold of a node exactly when some leg under it fits.
@@ -155,9 +147,6 @@ class _Slots:
 
     def first_at_most(self, limit: Decimal) -> int | None:
         return self._first(lambda low, high: low <= limit)
-
-    def first_at_least(self, limit: Decimal) -> int | None:
-        return self._first(lambda low, high: high >= limit)
 
     def first_other_than(self, value: Decimal) -> int | None:
         return self._first(lambda low, high: low != value or high != value)
@@ -207,33 +196,9 @@ def _take(free: list[bool], hit: tuple[int, ...]) -> tuple[int, ...]:
     return hit
 
 
-def _stock_and_option(
-    stocks: _Slots, options: _Slots | None, shares: Decimal
-) -> tuple[int, int] | None:
-    """The first (stock, option) pair completing a collar with a leg of `shares` shares: the
-    stock covers both options. First means: holding the earliest leg, then the earliest other."""
-    most = stocks.highest()
-    if options is None or most is None or most < shares:
-        return None
-    option = options.first_at_most(most)
-    least = options.lowest()
-    if option is None or least is None:
-        return None
-    stock = stocks.first_at_least(max(shares, least))
-    assert stock is not None  # the stock with `most` shares covers `option`
-    if stock < option:
-        first_option = options.first_at_most(stocks.value(stock))
-        assert first_option is not None
-        return stock, first_option
-    first_stock = stocks.first_at_least(max(shares, options.value(option)))
-    assert first_stock is not None
-    return first_stock, option
-
-
 def _collar(book: Sequence[Leg], free: list[bool]) -> list[tuple[int, ...]]:
     """Long stock, a long put and a short call of one expiry, the stock covering both:
     (stock, put, call)."""
-    stocks = _Slots((n, leg.shares) for n, leg in _free(book, free) if _long_stock(leg))
     puts = _grouped(
         (leg.expiration, n, leg.shares)
         for n, leg in _free(book, free)
@@ -258,35 +223,22 @@ def _collar(book: Sequence[Leg], free: list[bool]) -> list[tuple[int, ...]]:
 
     months = _Slots((n, need(e)) for n, e in enumerate(expiries))
     hits: list[tuple[int, ...]] = []
+    # Stocks sort before every option of their underlying, so a shape is always found from its
+    # stock: an option reached later could only pair with a stock that already found none.
     for n, leg in _free(book, free):
-        if _long_stock(leg):
-            first_month = months.first_at_most(leg.shares)
-            if first_month is None:
-                continue
-            expiry = expiries[first_month]
-            put = puts[expiry].first_at_most(leg.shares)
-            call = calls[expiry].first_at_most(leg.shares)
-            assert put is not None and call is not None
-            hit = (n, put, call)
-        elif leg.is_option(OptionType.PUT, long=True):
-            expiry = leg.expiration
-            found = _stock_and_option(stocks, calls.get(expiry), leg.shares)
-            if found is None:
-                continue
-            hit = (found[0], n, found[1])
-        elif leg.is_option(OptionType.CALL, long=False):
-            expiry = leg.expiration
-            found = _stock_and_option(stocks, puts.get(expiry), leg.shares)
-            if found is None:
-                continue
-            hit = (found[0], found[1], n)
-        else:
+        if not _long_stock(leg):
             continue
-        stocks.discard(hit[0])
-        puts[expiry].discard(hit[1])
-        calls[expiry].discard(hit[2])
+        first_month = months.first_at_most(leg.shares)
+        if first_month is None:
+            continue
+        expiry = expiries[first_month]
+        put = puts[expiry].first_at_most(leg.shares)
+        call = calls[expiry].first_at_most(leg.shares)
+        assert put is not None and call is not None
+        puts[expiry].discard(put)
+        calls[expiry].discard(call)
         months.set(month[expiry], need(expiry))
-        hits.append(_take(free, hit))
+        hits.append(_take(free, (n, put, call)))
     return hits
 
 
@@ -295,24 +247,15 @@ def _covering(option_type: OptionType, *, long: bool) -> _Finder:
     (stock, option). A covered call sells a call; a protective put buys a put."""
 
     def find(book: Sequence[Leg], free: list[bool]) -> list[tuple[int, ...]]:
-        stocks = _Slots((n, leg.shares) for n, leg in _free(book, free) if _long_stock(leg))
         options = _Slots(
             (n, leg.shares) for n, leg in _free(book, free) if leg.is_option(option_type, long=long)
         )
         hits: list[tuple[int, ...]] = []
-        for n, leg in _free(book, free):
-            if _long_stock(leg):
-                option = options.first_at_most(leg.shares)
-                found = None if option is None else (n, option)
-            elif leg.is_option(option_type, long=long):
-                stock = stocks.first_at_least(leg.shares)
-                found = None if stock is None else (stock, n)
-            else:
-                continue
-            if found is not None:
-                stocks.discard(found[0])
-                options.discard(found[1])
-                hits.append(_take(free, found))
+        for n, leg in _free(book, free):  # stocks come first (see `_collar`)
+            option = options.first_at_most(leg.shares) if _long_stock(leg) else None
+            if option is not None:
+                options.discard(option)
+                hits.append(_take(free, (n, option)))
         return hits
 
     return find
