@@ -429,3 +429,25 @@ async def test_groups_and_sectors_sum_their_positions(app: Starlette, alice: Sig
     assert sum(s["exposures"]["gross"] for s in sectors.values()) == pytest.approx(
         2 * 100 * 400.0 + 2_500.0
     )
+
+
+async def test_option_past_its_expiry_is_expired_even_when_the_underlying_prices_lag(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: the underlying's last stored close is 20 days old, and the call expired 5 days ago
+    stale_day = clock.today() - timedelta(days=20)
+    expiry = clock.today() - timedelta(days=5)
+    call = f"MSFT{expiry:%y%m%d}C00300000"
+    await store_close(app, "MSFT", 320.0, stale_day)
+    await store_close(app, call, 25.0, stale_day)
+    pid = await create_portfolio(alice)
+    result = await add_position(
+        alice, pid, symbol=call, quantity=1, entryPrice=10.0, entryDate=days_ago(30)
+    )
+    assert result["__typename"] == "AddPositionSuccess", result
+    # when
+    position = (await book(alice, pid))["by_symbol"][call]
+    # then: intrinsic on the last close on or before expiry, never the stale quote
+    assert "EXPIRED" in position["dataQuality"]["flags"]
+    assert position["lastPrice"] == 20.0
+    assert position["greeks"]["delta"] == 0

@@ -37,6 +37,7 @@ from sigmasight.risk.valuation import (
     MarketInputs,
     PositionValuation,
     Quote,
+    is_expired,
     value_positions,
 )
 from sigmasight.settings import Settings
@@ -275,7 +276,9 @@ async def load_books(
         p.id
         for p in options
         if p.expiration is not None
-        and p.expiration < (quotes[p.underlying].day if p.underlying in quotes else today)
+        and is_expired(
+            p.expiration, quotes[p.underlying].day if p.underlying in quotes else None, today
+        )
     }
     market = MarketInputs(
         quotes=quotes,

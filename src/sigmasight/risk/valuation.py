@@ -265,7 +265,7 @@ def _option_inputs(
     quote = market.quotes.get(position.symbol)
     valuation_date = underlying.day if underlying else None
     days = (position.expiration - (valuation_date or market.today)).days
-    if days < 0:
+    if is_expired(position.expiration, valuation_date, market.today):
         flags.append(Flag.EXPIRED)
     if underlying is None:
         flags.append(Flag.MISSING_UNDERLYING_PRICE)
@@ -289,6 +289,12 @@ def _option_inputs(
         option_price_date=quote.day if quote else None,
     )
     return inputs, flags
+
+
+def is_expired(expiration: date, valuation_date: date | None, today: date) -> bool:
+    """Expired before the valuation date, or before today when the underlying's prices lag
+    (a contract that has expired is never valued as live on stale data)."""
+    return expiration < max(valuation_date or today, today)
 
 
 def _expired(
