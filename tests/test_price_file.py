@@ -121,6 +121,34 @@ async def test_a_good_price_file_is_stored_as_file_data_with_its_reference_colum
     ]
 
 
+async def test_a_dividend_yield_column_feeds_the_security_master_and_option_pricing(
+    api: Api, app: Starlette
+) -> None:
+    # given
+    admin = await _admin(api, app)
+    csv = "symbol,date,open,high,low,close,volume,dividend_yield\n" + (
+        "ACME,2026-11-16,10,11,9.5,10.5,1000,0.0125\n"
+    )
+    # when
+    result = (await admin.gql(IMPORT_PRICES, {"csv": csv}))["importMarketData"]
+    # then
+    assert result["__typename"] == "ImportMarketDataSuccess"
+    security = await admin.gql('{ security(symbol: "ACME") { dividendYield } }')
+    assert security["security"]["dividendYield"] == 0.0125
+
+
+async def test_a_dividend_yield_outside_zero_to_one_is_refused(api: Api, app: Starlette) -> None:
+    # given
+    admin = await _admin(api, app)
+    csv = "symbol,date,open,high,low,close,volume,dividend_yield\n" + (
+        "ACME,2026-11-16,10,11,9.5,10.5,1000,1.25\n"
+    )
+    # when
+    result = (await admin.gql(IMPORT_PRICES, {"csv": csv}))["importMarketData"]
+    # then
+    assert {"row": 2, "column": "dividend_yield", "code": "OUT_OF_RANGE"} in result["rowErrors"]
+
+
 async def test_importing_market_data_is_for_admins(alice: SignedIn) -> None:
     # when
     body = await alice.api.raw(IMPORT_PRICES, {"csv": GOOD})

@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from starlette.applications import Starlette
 
 from sigmasight import clock
-from sigmasight.marketdata.models import DailyBar
+from sigmasight.marketdata.models import DailyBar, Security
 from tests.book_factory import bar_row
 from tests.conftest import SignedIn
 from tests.helpers import add_position, create_portfolio, days_ago, occ_symbol
@@ -451,3 +451,31 @@ async def test_option_past_its_expiry_is_expired_even_when_the_underlying_prices
     assert "EXPIRED" in position["dataQuality"]["flags"]
     assert position["lastPrice"] == 20.0
     assert position["greeks"]["delta"] == 0
+
+
+async def test_dividend_yield_from_the_security_master_prices_the_option(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: PEP yields 2% a year, and a call quoted at its Black-Scholes-Merton price at 25%
+    await store_close(app, "PEP", 150.0)
+    async with app.state.engine.begin() as conn:
+        await conn.execute(
+            insert(Security).values(symbol="PEP", dividend_yield=0.02, source="file")
+        )
+    call = occ_symbol("PEP", 90, "C", 155.0)
+    years = (clock.today() + timedelta(days=90) - VALUATION_DAY).days / 365
+    s, k, q, vol = 150.0, 155.0, 0.02, 0.25
+    d1 = (math.log(s / k) + (RATE - q + vol * vol / 2) * years) / (vol * math.sqrt(years))
+    d2 = d1 - vol * math.sqrt(years)
+    price = s * math.exp(-q * years) * _n(d1) - k * math.exp(-RATE * years) * _n(d2)
+    await store_close(app, call, round(price, 6))
+    pid = await create_portfolio(alice)
+    await hold(alice, pid, call, 1, 5.0)
+    # when
+    position = (await book(alice, pid))["by_symbol"][call]
+    # then
+    assert position["option"]["dividendYield"] == 0.02
+    assert position["option"]["impliedVolatility"] == pytest.approx(vol, abs=1e-6)
+    assert position["greeks"]["delta"] == pytest.approx(
+        100 * math.exp(-q * years) * _n(d1), rel=1e-6
+    )

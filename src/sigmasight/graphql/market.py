@@ -101,6 +101,10 @@ class SecurityNode:
     industry: str | None = strawberry.field(description="Industry; null when unknown.")
     asset_type: str = strawberry.field(description="STOCK, ETF, INDEX, OPTION or UNKNOWN.")
     source: str | None = strawberry.field(description="Provider of this reference data.")
+    dividend_yield: float | None = strawberry.field(
+        description="Annual continuous dividend yield as a fraction (0.0052 = 0.52%), used to "
+        "price options on the symbol; null when unknown (options then use 0)."
+    )
 
     @classmethod
     def from_model(cls, symbol: str, security: Security | None) -> SecurityNode:
@@ -112,6 +116,7 @@ class SecurityNode:
                 industry=None,
                 asset_type="UNKNOWN",
                 source=None,
+                dividend_yield=None,
             )
         return cls(
             symbol=symbol,
@@ -120,6 +125,7 @@ class SecurityNode:
             industry=security.industry,
             asset_type=security.asset_type.value,
             source=security.source,
+            dividend_yield=security.dividend_yield,
         )
 
     @strawberry.field(

@@ -1,5 +1,6 @@
 """Reading a user's own price file: `symbol,date,open,high,low,close,volume` (+ optional
-`sector,industry,name` reference columns). Pure: bytes in, bars and per-cell errors out."""
+`sector,industry,name,dividend_yield` reference columns; the dividend yield is an annual
+fraction, 0.0052 = 0.52%). Pure: bytes in, bars and per-cell errors out."""
 
 from __future__ import annotations
 
@@ -85,16 +86,45 @@ def parse_price_file(data: bytes) -> PriceFile:
             continue
         seen[key] = line
         parsed.bars.append(bar)
-        if row.get("sector") or row.get("industry") or row.get("name"):
+        dividend_yield = _dividend_yield(row.get("dividend_yield", ""), line, parsed)
+        if (
+            row.get("sector")
+            or row.get("industry")
+            or row.get("name")
+            or dividend_yield is not None
+        ):
             parsed.profiles[bar.symbol] = SecurityProfile(
                 bar.symbol,
                 row.get("name") or None,
                 row.get("sector") or None,
                 row.get("industry") or None,
+                dividend_yield=dividend_yield,
             )
     if parsed.rows == 0:
         parsed.errors.append(RowIssue(1, None, "NO_ROWS", "The file has a header but no rows."))
     return parsed
+
+
+def _dividend_yield(raw: str, line: int, parsed: PriceFile) -> float | None:
+    """An annual yield as a fraction in [0, 1), or None when blank (an error is recorded)."""
+    if not raw:
+        return None
+    try:
+        value = parse_number(raw)
+    except Invalid as exc:
+        parsed.errors.append(RowIssue(line, "dividend_yield", exc.code, exc.message))
+        return None
+    if not 0 <= value < 1:
+        parsed.errors.append(
+            RowIssue(
+                line,
+                "dividend_yield",
+                "OUT_OF_RANGE",
+                "'dividend_yield' is an annual fraction from 0 to below 1 (0.0052 = 0.52%).",
+            )
+        )
+        return None
+    return float(value)
 
 
 def _row(row: dict[str, str], line: int, parsed: PriceFile) -> Bar | None:

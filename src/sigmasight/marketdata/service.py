@@ -99,6 +99,7 @@ async def store_profiles(
                 "sector": p.sector,
                 "industry": p.industry,
                 "asset_type": p.asset_type,
+                "dividend_yield": p.dividend_yield,
                 "source": source,
             }
             for p in profiles
@@ -112,6 +113,7 @@ async def store_profiles(
                 "name": func.coalesce(excluded.name, Security.name),
                 "sector": func.coalesce(excluded.sector, Security.sector),
                 "industry": func.coalesce(excluded.industry, Security.industry),
+                "dividend_yield": func.coalesce(excluded.dividend_yield, Security.dividend_yield),
                 "asset_type": excluded.asset_type,
                 "source": excluded.source,
                 "updated_at": func.now(),

@@ -41,6 +41,7 @@ class SecurityProfile:
     sector: str | None = None
     industry: str | None = None
     asset_type: AssetType = AssetType.UNKNOWN
+    dividend_yield: float | None = None  # annual, continuous, as a fraction (0.01 = 1%)
 
 
 @dataclass(frozen=True, slots=True)
