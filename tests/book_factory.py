@@ -16,6 +16,7 @@ import numpy as np
 
 from sigmasight.analytics.bsm import bsm_price
 from sigmasight.analytics.revaluation import Holdings
+from sigmasight.analytics.scenarios import FACTOR_ETFS
 from sigmasight.marketdata import calendar
 
 UNDERLYINGS = [
@@ -25,7 +26,6 @@ UNDERLYINGS = [
     "INTC", "CSCO", "QCOM", "TXN", "IBM", "GS", "MS", "CAT", "GE", "DIS",
 ]  # fmt: skip
 HISTORY_DAYS = 130
-FACTOR_ETFS = ["SPY", "MTUM", "VTV", "VUG", "QUAL", "IWM", "USMV", "TLT"]
 
 
 def book_rows(

@@ -17,6 +17,7 @@ from sqlalchemy import insert, update
 from starlette.applications import Starlette
 
 from sigmasight import clock
+from sigmasight.analytics.scenarios import FACTOR_ETFS
 from sigmasight.db import create_session_factory, transaction
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata import service as market_data
@@ -31,7 +32,6 @@ from tests.documents import LOGIN
 from tests.helpers import add_position, create_portfolio, occ_symbol
 from tests.test_risk_api import black_scholes
 
-ETFS = ["SPY", "MTUM", "VTV", "VUG", "QUAL", "IWM", "USMV", "TLT"]
 VALUATION_DAY = calendar.latest_trading_day(clock.today() - timedelta(days=1))
 DAYS = calendar.trading_days_back(VALUATION_DAY, 121)  # 120 daily returns
 
@@ -63,7 +63,7 @@ async def store_history(app: Starlette, closes: dict[str, np.ndarray], days: lis
 
 
 def market_history() -> dict[str, np.ndarray]:
-    return {etf: random_walk(i + 1, len(DAYS)) for i, etf in enumerate(ETFS)}
+    return {etf: random_walk(i + 1, len(DAYS)) for i, etf in enumerate(FACTOR_ETFS)}
 
 
 async def portfolio_risk(user: SignedIn, pid: str, method: str = "HISTORICAL") -> dict[str, Any]:

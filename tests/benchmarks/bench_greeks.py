@@ -14,9 +14,6 @@ matter). Prints, as measured in this run (best of several repeats):
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import numpy.typing as npt
 import vollib.black_scholes_merton.greeks.analytical as vollib_greeks
@@ -28,6 +25,7 @@ from vollib.black_scholes_merton.implied_volatility import (
 
 from sigmasight.analytics.bsm import bsm, bsm_price
 from sigmasight.analytics.implied_vol import implied_volatility
+from tests.benchmarks.timing import best_seconds, verdict
 
 CONTRACTS = 1_000_000
 VOLLIB_SAMPLE = 2_000
@@ -84,15 +82,6 @@ def minimal_call_kernel(
     return price, delta, gamma, theta, vega, rho
 
 
-def best_seconds(run: Callable[[], object], repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def vollib_greeks_seconds_per_contract(c: dict[str, npt.NDArray[np.generic]]) -> float:
     functions = (
         vollib_price,
@@ -112,7 +101,7 @@ def vollib_greeks_seconds_per_contract(c: dict[str, npt.NDArray[np.generic]]) ->
             for function in functions:
                 function(*row)
 
-    return best_seconds(loop, repeats=3) / VOLLIB_SAMPLE
+    return best_seconds(loop, 3) / VOLLIB_SAMPLE
 
 
 def vollib_iv_seconds_per_solve(
@@ -141,11 +130,7 @@ def vollib_iv_seconds_per_solve(
             except Exception:  # vollib raises for prices outside its bounds
                 failures += 1
 
-    return best_seconds(loop, repeats=3) / VOLLIB_SAMPLE, failures
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
+    return best_seconds(loop, 3) / VOLLIB_SAMPLE, failures
 
 
 def main() -> None:
@@ -155,8 +140,8 @@ def main() -> None:
     print(f"{CONTRACTS:,} random contracts (calls and puts, strike/spot 0.3-3, 1 day-3 years,")
     print("vol 5-200%, rate 0-10%, dividend yield 0-5%), one core, best of several runs\n")
 
-    bsm_seconds = best_seconds(lambda: bsm(*args))
-    minimal_seconds = best_seconds(lambda: minimal_call_kernel(*calls_only))
+    bsm_seconds = best_seconds(lambda: bsm(*args), REPEATS)
+    minimal_seconds = best_seconds(lambda: minimal_call_kernel(*calls_only), REPEATS)
     vollib_seconds = vollib_greeks_seconds_per_contract(c)
     rate = CONTRACTS / bsm_seconds
     vs_vollib = vollib_seconds * CONTRACTS / bsm_seconds

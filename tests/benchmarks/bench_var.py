@@ -13,9 +13,6 @@ Prints, as measured in this run (best of several repeats), in the engine alone (
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 
 from sigmasight.analytics.bsm import bsm
@@ -26,6 +23,7 @@ from sigmasight.analytics.risk import (
     historical_var,
     parametric_var,
 )
+from tests.benchmarks.timing import best_seconds, verdict
 
 POSITIONS = 1_000
 OPTION_SHARE = 0.60
@@ -68,19 +66,6 @@ def random_book(seed: int = 2024) -> tuple[Holdings, np.ndarray, np.ndarray]:
     return holdings, spot, moves
 
 
-def best_seconds(run: Callable[[], object], repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
-
-
 def main() -> None:
     holdings, spot, moves = random_book()
     options = int(holdings.is_option.sum())
@@ -95,8 +80,8 @@ def main() -> None:
         historical_var(pnl, 0.99)
 
     option_book = holdings.subset(holdings.is_option)
-    historical_seconds = best_seconds(historical)
-    repricing_seconds = best_seconds(lambda: position_pnl(option_book, spot, moves))
+    historical_seconds = best_seconds(historical, REPEATS)
+    repricing_seconds = best_seconds(lambda: position_pnl(option_book, spot, moves), REPEATS)
     historical_ms = historical_seconds * 1e3
     pnl = historical_pnl(holdings, spot, moves)
     var95, var99 = historical_var(pnl, 0.95), historical_var(pnl, 0.99)
@@ -135,7 +120,7 @@ def main() -> None:
         parametric_var(dollar_delta, cov, 0.95)
         parametric_var(dollar_delta, cov, 0.99)
 
-    parametric_seconds = best_seconds(parametric)
+    parametric_seconds = best_seconds(parametric, REPEATS)
     cov = covariance(moves)
     p95, p99 = parametric_var(dollar_delta, cov, 0.95), parametric_var(dollar_delta, cov, 0.99)
     print("\nparametric delta-normal (covariance of 40 underlyings + VaR/CVaR at 95% and 99%)")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import strawberry
 
 from sigmasight.portfolios.models import Portfolio
+from sigmasight.risk import service as risk_service
 
 
 @strawberry.type(
@@ -28,11 +27,9 @@ class RiskLimits:
 
     @classmethod
     def from_model(cls, portfolio: Portfolio) -> RiskLimits:
-        def number(value: Decimal | None) -> float | None:
-            return None if value is None else float(value)
-
+        limits = risk_service.RiskLimits.of(portfolio)
         return cls(
-            gross_limit_percent=number(portfolio.gross_limit_percent),
-            net_target_min_percent=number(portfolio.net_target_min_percent),
-            net_target_max_percent=number(portfolio.net_target_max_percent),
+            gross_limit_percent=limits.gross_limit_percent,
+            net_target_min_percent=limits.net_target_min_percent,
+            net_target_max_percent=limits.net_target_max_percent,
         )

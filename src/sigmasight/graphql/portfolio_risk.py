@@ -124,8 +124,10 @@ class FactorExposureType:
 @strawberry.type(
     name="RiskMetrics",
     description="Risk of today's holdings applied to their underlyings' last `window` daily "
-    "returns (days where every underlying has a close), as a return series relative to equity. "
-    "Null numbers mean fewer than 20 such days, no positions in the view, or equity <= 0.",
+    "returns, as a return series relative to equity. Underlyings with returns on fewer than 90% "
+    "of the window are left out (see `excludedPositions`); the rest are measured on the days "
+    "where all of them have a close. Null numbers mean fewer than 20 such days, no positions in "
+    "the view, or equity <= 0.",
 )
 class RiskMetricsType:
     window: int = strawberry.field(description="Trading days of history asked for.")
@@ -179,7 +181,8 @@ class RiskMetricsType:
         "delta-adjusted exposure (-1 to 1)."
     )
     excluded_positions: int = strawberry.field(
-        description="Open positions left out: no price, no volatility, or expired."
+        description="Open positions left out: no price, no volatility, expired, or an "
+        "underlying with too little history in the window."
     )
 
     @classmethod

@@ -12,6 +12,7 @@ import strawberry
 
 from sigmasight.analytics.exposures import LimitStatus
 from sigmasight.graphql.context import Context, Info
+from sigmasight.graphql.portfolio_risk import risk_of
 from sigmasight.risk.service import Book, BookFlag, Exposure, ExposureBasis
 from sigmasight.risk.valuation import Flag, Greeks, VolatilitySource
 
@@ -152,8 +153,7 @@ class ExposureType:
         "positions with a beta, whatever the basis: the SPY position with the same market risk."
     )
     async def beta_adjusted(self, info: Info) -> float:
-        risk = await info.context.loaders.risk_by_portfolio_id.load(self.portfolio_id)
-        assert risk is not None  # the portfolio was just read, so it exists
+        risk = await risk_of(info.context, self.portfolio_id)
         return risk.beta_adjusted_exposure(self.position_ids)
 
     @classmethod

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
 
@@ -62,6 +63,19 @@ class RiskLimits:
     gross_limit_percent: float | None
     net_target_min_percent: float | None
     net_target_max_percent: float | None
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> RiskLimits:
+        """The limits stored on a portfolio."""
+
+        def percent(value: Decimal | None) -> float | None:
+            return None if value is None else float(value)
+
+        return cls(
+            percent(portfolio.gross_limit_percent),
+            percent(portfolio.net_target_min_percent),
+            percent(portfolio.net_target_max_percent),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +137,7 @@ class Book:
 
     @property
     def limits(self) -> RiskLimits:
-        p = self.portfolio
-        return RiskLimits(
-            _float(p.gross_limit_percent),
-            _float(p.net_target_min_percent),
-            _float(p.net_target_max_percent),
-        )
+        return RiskLimits.of(self.portfolio)
 
     @property
     def open_ids(self) -> list[uuid.UUID]:
@@ -233,10 +242,6 @@ class Book:
         """The open positions in groups (`tags` by position, needed for TAG and STRATEGY)."""
         sectors = {symbol: security.sector for symbol, security in self.securities.items()}
         return group(self.open_positions, by, sectors=sectors, tags=tags)
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 async def load_books(
