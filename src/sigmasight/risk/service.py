@@ -139,13 +139,9 @@ class Book:
     def limits(self) -> RiskLimits:
         return RiskLimits.of(self.portfolio)
 
-    @property
-    def open_ids(self) -> list[uuid.UUID]:
-        return [i for i, v in self.valuations.items() if v.is_open]
-
-    def totals(self, position_ids: Iterable[uuid.UUID] | None = None) -> Totals:
-        """Totals over these open positions (all open positions by default), computed once."""
-        ids = tuple(self.open_ids if position_ids is None else position_ids)
+    def totals(self, position_ids: Iterable[uuid.UUID]) -> Totals:
+        """Totals over these open positions (a group, a sector), computed once per set."""
+        ids = tuple(position_ids)
         if ids not in self._totals:
             self._totals[ids] = self._sum(ids)
         return self._totals[ids]
@@ -181,10 +177,10 @@ class Book:
             complete=complete,
         )
 
-    @property
+    @cached_property
     def book_totals(self) -> Totals:
         """Totals over every open position."""
-        return self.totals()
+        return self._sum([p.id for p in self.open_positions])
 
     @property
     def equity(self) -> float:

@@ -145,8 +145,8 @@ def value_positions(
         for symbol, closes in market.closes.items()
     }
     results: dict[uuid.UUID, PositionValuation] = {}
-    live: list[tuple[int, Position, OptionInputs, list[Flag]]] = []
-    for index, position in enumerate(positions):
+    live: list[tuple[Position, OptionInputs, list[Flag]]] = []
+    for position in positions:
         if not position.is_open:
             option = None
             if position.option_type is not None:
@@ -160,7 +160,7 @@ def value_positions(
             if Flag.EXPIRED in flags:
                 results[position.id] = _expired(position, inputs, flags, market)
             else:
-                live.append((index, position, inputs, flags))
+                live.append((position, inputs, flags))
     results.update(_live_options(live, market))
     return results
 
@@ -178,18 +178,18 @@ def _closed(
             * position.multiplier
         )
     return PositionValuation(
-        position.id,
-        False,
-        quote.close if quote else None,
-        0.0,
-        cost,
-        0.0,
-        0.0,
-        realized,
-        0.0,
-        0.0,
-        ZERO_GREEKS,
-        option,
+        position_id=position.id,
+        is_open=False,
+        last_price=quote.close if quote else None,
+        market_value=0.0,
+        cost_basis=cost,
+        unrealized_pnl=0.0,
+        unrealized_pnl_percent=0.0,
+        realized_pnl=realized,
+        notional_exposure=0.0,
+        delta_adjusted_exposure=0.0,
+        greeks=ZERO_GREEKS,
+        option=option,
     )
 
 
@@ -321,25 +321,25 @@ def _expired(
 
 
 def _live_options(
-    live: Sequence[tuple[int, Position, OptionInputs, list[Flag]]], market: MarketInputs
+    live: Sequence[tuple[Position, OptionInputs, list[Flag]]], market: MarketInputs
 ) -> dict[uuid.UUID, PositionValuation]:
     if not live:
         return {}
     nan = float("nan")
-    spot = np.array([i.underlying_price or nan for _, _, i, _ in live])
-    strike = np.array([float(p.strike or 0) for _, p, _, _ in live])
-    years = np.array([i.years_to_expiry for _, _, i, _ in live])
-    dividend = np.array([i.dividend_yield for _, _, i, _ in live])
-    is_call = np.array([p.option_type is OptionType.CALL for _, p, _, _ in live])
+    spot = np.array([i.underlying_price or nan for _, i, _ in live])
+    strike = np.array([float(p.strike or 0) for p, _, _ in live])
+    years = np.array([i.years_to_expiry for _, i, _ in live])
+    dividend = np.array([i.dividend_yield for _, i, _ in live])
+    is_call = np.array([p.option_type is OptionType.CALL for p, _, _ in live])
     fresh_price = np.array(
         [
             i.option_price
-            if i.option_price is not None and not ({Flag.OPTION_PRICE_STALE} & set(f))
+            if i.option_price is not None and Flag.OPTION_PRICE_STALE not in f
             else nan
-            for _, _, i, f in live
+            for _, i, f in live
         ]
     )
-    realized = np.array([i.realized_volatility or nan for _, _, i, _ in live])
+    realized = np.array([i.realized_volatility or nan for _, i, _ in live])
     rate = market.risk_free_rate
     implied = implied_volatility(fresh_price, is_call, spot, strike, years, rate, dividend)
     # On its expiry date an option is worth its intrinsic value: no volatility is involved.
@@ -357,7 +357,7 @@ def _live_options(
         dividend,
     )
     results: dict[uuid.UUID, PositionValuation] = {}
-    for k, (_, position, inputs, flags) in enumerate(live):
+    for k, (position, inputs, flags) in enumerate(live):
         has_price = np.isfinite(fresh_price[k])
         solvable = np.isfinite(spot[k]) and not expiring[k]
         if has_price and solvable and not np.isfinite(implied[k]):
