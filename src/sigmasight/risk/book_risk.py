@@ -239,6 +239,13 @@ class BookRisk:
             return exposure < 0
         return np.ones(len(ids), dtype=bool)
 
+    def _window_returns(self, window: int) -> tuple[np.ndarray, np.ndarray]:
+        """The priced underlyings' last `window` returns, and which of them have returns on
+        enough of those days to be measured (see `COVERAGE`)."""
+        _, underlyings, _, _ = self._priced
+        returns = self.history.rows(underlyings)[:, -window:]
+        return returns, np.isfinite(returns).sum(axis=1) >= COVERAGE * returns.shape[1]
+
     def risk_metrics(
         self, *, window: int, view: RiskView, method: VarMethod, horizon_days: int
     ) -> RiskMetrics:
@@ -249,9 +256,8 @@ class BookRisk:
         instead and counted in `excluded`.
         """
         ids, underlyings, holdings, spot = self._priced
-        returns = self.history.rows(underlyings)[:, -window:]
+        returns, enough = self._window_returns(window)
         market = self.history.rows(["SPY"])[0, -window:]
-        enough = np.isfinite(returns).sum(axis=1) >= COVERAGE * returns.shape[1]
         mask = self._view(view) & enough[holdings.underlying]
         used = np.isin(np.arange(len(underlyings)), holdings.underlying[mask])
         complete = np.all(np.isfinite(returns[used]), axis=0) & np.isfinite(market)
@@ -301,11 +307,10 @@ class BookRisk:
         ids, underlyings, holdings, _ = self._priced
         gross = np.zeros(len(underlyings))
         np.add.at(gross, holdings.underlying, np.abs(np.nan_to_num(self._delta_adjusted(ids))))
-        returns = self.history.rows(underlyings)[:, -window:]
-        enough = np.isfinite(returns).sum(axis=1) >= COVERAGE * returns.shape[1]
-        ranked = [i for i in np.argsort(-gross, kind="stable") if enough[i]]
-        labels = [underlyings[i] for i in sorted(ranked[:limit])]
-        rows = self.history.rows(labels)[:, -window:]
+        returns, enough = self._window_returns(window)
+        top = sorted([i for i in np.argsort(-gross, kind="stable") if enough[i]][:limit])
+        labels = [underlyings[i] for i in top]
+        rows = returns[top]
         complete = np.all(np.isfinite(rows), axis=0)
         return labels, correlation(rows[:, complete]), int(complete.sum())
 
