@@ -2,50 +2,117 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import func
+from arq.cron import CronJob
+from arq.worker import Function, func
 
+from sigmasight.batch.nightly import KINDS
+from sigmasight.batch.runs import DISPATCH_FUNCTION
+from sigmasight.batch.schedule import NIGHTLY
 from sigmasight.clock import MARKET_TIMEZONE  # cron times are New York times
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.marketdata.providers.chain import build_providers
 from sigmasight.settings import Settings, get_settings
 from workers.jobs import (
     BACKFILL_TIMEOUT_SECONDS,
+    CHUNK_TRIES,
     JobContext,
     backfill_market_data,
+    chunk_function,
+    chunk_timeout,
+    dispatch_batch_run,
     purge_expired_refresh_tokens,
+    run_batch_chunk,
+    start_batch_run,
 )
+
+WEEKDAYS = {0, 1, 2, 3, 4}  # holidays are skipped by the job itself (arq knows no calendar)
+GRACE_SECONDS = 30  # arq's own timeout sits past ours, so ours records the failure first
 
 
 async def startup(ctx: JobContext) -> None:
     settings: Settings = ctx.get("settings") or get_settings()
     assert settings.database_url is not None
+    ctx["settings"] = settings
     ctx["engine"] = create_engine(settings.database_url, pool_size=5)
     ctx["session_factory"] = create_session_factory(ctx["engine"])
     ctx["providers"] = build_providers(settings)
+    # Names the worker in chunk rows, so a run shows who did what.
+    ctx["worker_name"] = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 async def shutdown(ctx: JobContext) -> None:
     await ctx["engine"].dispose()
 
 
+def _scheduled(job: str) -> Any:  # an arq WorkerCoroutine
+    async def run(ctx: JobContext) -> str | None:
+        return await start_batch_run(ctx, job)
+
+    run.__qualname__ = run.__name__ = f"scheduled_{job}"
+    return run
+
+
+def _chunk_functions() -> list[Function]:
+    return [
+        func(
+            run_batch_chunk,
+            name=chunk_function(name),
+            timeout=chunk_timeout(name) + GRACE_SECONDS,
+            max_tries=CHUNK_TRIES,
+        )
+        for name in KINDS
+    ]
+
+
+CRON_JOBS: list[CronJob] = [
+    cron(purge_expired_refresh_tokens, hour={3}, minute={15}, run_at_startup=False),
+    *(
+        cron(
+            _scheduled(s.job),
+            name=f"scheduled_{s.job}",
+            weekday=WEEKDAYS,
+            hour={s.at.hour},
+            minute={s.at.minute},
+            unique=True,  # several workers share one cron table; one of them enqueues each run
+            timeout=60,
+        )
+        for s in NIGHTLY
+    ),
+]
+
+
+class WorkerSettings:
+    """arq's settings; `redis_settings` and `ctx` come from the environment (`worker_settings`
+    binds them to other settings, as `dev` does)."""
+
+    functions: list[Any] = [
+        purge_expired_refresh_tokens,
+        func(backfill_market_data, timeout=BACKFILL_TIMEOUT_SECONDS),
+        func(dispatch_batch_run, name=DISPATCH_FUNCTION, timeout=120),
+        *_chunk_functions(),
+    ]
+    cron_jobs = CRON_JOBS
+    on_startup = startup
+    on_shutdown = shutdown
+    timezone = MARKET_TIMEZONE
+
+
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.Worker` bound to these settings."""
     assert settings.redis_url is not None
     return {
-        "functions": [
-            purge_expired_refresh_tokens,
-            func(backfill_market_data, timeout=BACKFILL_TIMEOUT_SECONDS),
-        ],
-        "cron_jobs": [
-            cron(purge_expired_refresh_tokens, hour={3}, minute={15}, run_at_startup=False)
-        ],
-        "on_startup": startup,
-        "on_shutdown": shutdown,
+        "functions": WorkerSettings.functions,
+        "cron_jobs": WorkerSettings.cron_jobs,
+        "on_startup": WorkerSettings.on_startup,
+        "on_shutdown": WorkerSettings.on_shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "ctx": {"settings": settings},
-        "timezone": MARKET_TIMEZONE,
+        "timezone": WorkerSettings.timezone,
     }

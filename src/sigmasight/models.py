@@ -1,18 +1,23 @@
 """Every mapped table, imported so metadata is complete for Alembic and tests."""
 
 from sigmasight.auth.models import RefreshToken, User
-from sigmasight.batch.models import BatchJob
+from sigmasight.batch.models import BatchJob, BatchJobChunk
 from sigmasight.db import Base
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.portfolios.models import Portfolio, Position, Tag, position_tags
+from sigmasight.risk.models import PortfolioRiskSnapshot, PortfolioSnapshot, PositionSnapshot
 
 metadata = Base.metadata
 
 __all__ = [
     "BatchJob",
+    "BatchJobChunk",
     "DailyBar",
     "Portfolio",
+    "PortfolioRiskSnapshot",
+    "PortfolioSnapshot",
     "Position",
+    "PositionSnapshot",
     "RefreshToken",
     "Security",
     "SymbolFetchStatus",

@@ -11,6 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
 from sigmasight import clock
 from sigmasight.auth import service as auth_service
@@ -32,6 +35,9 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=settings.get_queries_enabled,
             multipart_uploads_enabled=True,
+            # graphql-transport-ws only (what GraphiQL and Apollo speak): the legacy graphql-ws
+            # protocol would let a client subscribe without the connection_init that signs it in.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
         self.session_factory = session_factory
@@ -68,6 +74,20 @@ class GraphQLApp(GraphQL[Context, None]):
             request=request,
             response=response,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Sign a websocket in from its `connection_init` payload (browsers cannot set headers
+        on a websocket): `{"Authorization": "Bearer <accessToken>"}`. A bad token is refused."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if isinstance(header, str) and header:
+            actor, error = auth_service.authenticate_header(
+                header, settings=self.settings, now=context.now
+            )
+            if error is not None:
+                raise ConnectionRejectionError({"message": error.message})
+            context.actor, context.auth_error = actor, None
+        return await super().on_ws_connect(context)
 
     async def get_root_value(self, request: Any) -> None:
         return None

@@ -36,6 +36,8 @@ class Context:
     loaders: Loaders = field(init=False)
     request: Any = None
     response: Any = None
+    # A websocket's connection_init payload, set by the subscription protocol handler.
+    connection_params: dict[str, Any] | None = None
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -99,7 +99,7 @@ class ImportMutation:
             )
             job = None
             if report.applied:
-                job = await schedule_backfill(ctx, session, report.symbols)
+                job = await schedule_backfill(ctx, session, report.symbols, portfolio.id)
             return ImportPositionsSuccess(
                 report=to_report(report),
                 portfolio=PortfolioNode.from_model(portfolio),

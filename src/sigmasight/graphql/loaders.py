@@ -21,9 +21,10 @@ from sigmasight.portfolios import tags as tag_service
 from sigmasight.portfolios.groups import GroupBy
 from sigmasight.portfolios.models import Portfolio, Position, Tag
 from sigmasight.portfolios.positions import PositionFilter
-from sigmasight.risk import book_risk
+from sigmasight.risk import book_risk, performance
 from sigmasight.risk import service as risk_service
 from sigmasight.risk.book_risk import BookRisk
+from sigmasight.risk.models import PortfolioSnapshot
 from sigmasight.risk.service import Book
 from sigmasight.settings import Settings
 
@@ -37,6 +38,8 @@ BarsKey = tuple[str, date, date]
 PositionsPageKey = tuple[uuid.UUID, PositionFilter, PageRequest]
 PositionsCountKey = tuple[uuid.UUID, PositionFilter]
 GroupsKey = tuple[uuid.UUID, GroupBy]
+# (portfolio, first day, last day) of a snapshot history.
+SnapshotsKey = tuple[uuid.UUID, date, date]
 
 
 async def _per_group(
@@ -87,6 +90,7 @@ class Loaders:
         )
         self.tags_by_portfolio_id = DataLoader(self._tags_by_portfolio_id)
         self.tags_by_owner_id = DataLoader(self._tags_by_owner_id)
+        self.snapshots_by_portfolio_window = DataLoader(self._snapshots_by_portfolio_window)
 
     def clear_all(self) -> None:
         """Forget every cached value, so reads after a mutation's commit see its writes."""
@@ -199,3 +203,22 @@ class Loaders:
         async with self._session_factory() as session:
             found = await tag_service.tags_by_owner(session, owner_ids=keys)
         return [found[k] for k in keys]
+
+    async def _snapshots_by_portfolio_window(
+        self, keys: Sequence[SnapshotsKey]
+    ) -> list[list[PortfolioSnapshot] | Exception]:
+        # History, exposure and Greeks fields over the same window share one query.
+        async with self._session_factory() as session:
+
+            async def load(
+                window: tuple[date, date], members: list[SnapshotsKey]
+            ) -> dict[SnapshotsKey, list[PortfolioSnapshot]]:
+                found = await performance.snapshots_between(
+                    session,
+                    portfolio_ids=sorted({k[0] for k in members}),
+                    start=window[0],
+                    end=window[1],
+                )
+                return {k: found[k[0]] for k in members}
+
+            return await _per_group(keys, lambda k: (k[1], k[2]), load)

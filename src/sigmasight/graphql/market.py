@@ -11,6 +11,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.batch.models import BatchJob, JobStatus
+from sigmasight.batch.schedule import SCHEDULE_OF, next_runs
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.ids import to_global_id
 from sigmasight.graphql.node import Node
@@ -207,6 +208,13 @@ class BatchJobNode(Node):
     )
     job_id: strawberry.Private[uuid.UUID]
 
+    @strawberry.field(
+        description="For a nightly job, when it is next scheduled to run (UTC); null otherwise."
+    )
+    def next_scheduled_run(self, info: Info) -> datetime | None:
+        schedule = SCHEDULE_OF.get(self.name)  # type: ignore[call-overload]
+        return next_runs(schedule, after=info.context.now, count=1)[0] if schedule else None
+
     @classmethod
     def from_model(cls, job: BatchJob) -> BatchJobNode:
         errors: list[dict[str, Any]] = job.errors or []
@@ -227,9 +235,10 @@ class BatchJobNode(Node):
 
 
 async def schedule_backfill(
-    ctx: Context, session: AsyncSession, symbols: Sequence[str]
+    ctx: Context, session: AsyncSession, symbols: Sequence[str], portfolio_id: uuid.UUID
 ) -> BatchJob | None:
-    """Queue a price backfill for symbols that lack history, run once the mutation commits."""
+    """Queue a price backfill for symbols that lack history, and the rewrite of the portfolio's
+    daily history from those prices, run once the mutation commits."""
     actor = ctx.require_actor()
     job = await market_data.request_backfill(
         session,
@@ -237,6 +246,7 @@ async def schedule_backfill(
         requested_by=actor.user_id,
         end=calendar.last_completed_session(ctx.now),
         days=ctx.settings.backfill_days,
+        portfolio_id=portfolio_id,
     )
     if job is not None:
         ctx.enqueue_after_commit(market_data.BACKFILL_JOB, str(job.id))

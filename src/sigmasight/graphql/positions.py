@@ -172,7 +172,7 @@ class PositionMutation:
                 draft=draft,
                 today=today,
             )
-            job = await schedule_backfill(ctx, session, [position.symbol])
+            job = await schedule_backfill(ctx, session, [position.symbol], position.portfolio_id)
             return AddPositionSuccess(
                 position_model=position,
                 backfill_job=BatchJobNode.from_model(job) if job else None,

@@ -19,6 +19,7 @@ from sigmasight.graphql import lookups
 from sigmasight.graphql.admin import AdminMutation
 from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
+from sigmasight.graphql.batch import BatchMutation, BatchQuery, Subscription
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.ids import from_global_id
@@ -51,7 +52,9 @@ class NodeQuery:
 
 
 @strawberry.type(description="Read the book: accounts, portfolios, positions, tags.")
-class Query(AuthQuery, PortfolioQuery, PositionQuery, MarketDataQuery, RiskQuery, NodeQuery):
+class Query(
+    AuthQuery, PortfolioQuery, PositionQuery, MarketDataQuery, RiskQuery, BatchQuery, NodeQuery
+):
     pass
 
 
@@ -67,6 +70,7 @@ class Mutation(
     ImportMutation,
     MarketDataMutation,
     AdminMutation,
+    BatchMutation,
 ):
     pass
 
@@ -89,6 +93,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[PortfolioNode, PositionNode, TagNode, UserNode, BatchJobNode],
         extensions=extensions,
     )

@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import strawberry
 
+from sigmasight.analytics.performance import Period
 from sigmasight.analytics.scenarios import Shock
 from sigmasight.auth.models import User
 from sigmasight.errors import Invalid
+from sigmasight.graphql import history
 from sigmasight.graphql.arguments import After, Before, First, Last
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.ids import parse_id, to_global_id
@@ -750,6 +752,56 @@ class PortfolioNode(Node):
             dollar_delta=profile.dollar_delta.tolist(),
             theta=profile.theta.tolist(),
             vega=profile.vega.tolist(),
+        )
+
+    @strawberry.field(
+        description="Daily snapshots (closes) in [from, to], oldest first, as stored by the "
+        "nightly batch; at most 366 (a clear error past that)."
+    )
+    async def snapshots(
+        self, info: Info, start: history.FromArgument = None, end: history.ToArgument = None
+    ) -> list[history.PortfolioSnapshotType]:
+        rows = await history.snapshots(info.context, self.portfolio_id, start, end)
+        return [history.PortfolioSnapshotType.of(r) for r in rows]
+
+    @strawberry.field(description="Long/short/gross/net exposure at each stored close.")
+    async def exposure_history(
+        self, info: Info, start: history.FromArgument = None, end: history.ToArgument = None
+    ) -> list[history.ExposurePoint]:
+        rows = await history.snapshots(info.context, self.portfolio_id, start, end)
+        return [
+            history.ExposurePoint(day=s.day, notional=s.notional, delta_adjusted=s.delta_adjusted)
+            for s in map(history.PortfolioSnapshotType.of, rows)
+        ]
+
+    @strawberry.field(description="Summed Greeks at each stored close.")
+    async def greeks_history(
+        self, info: Info, start: history.FromArgument = None, end: history.ToArgument = None
+    ) -> list[history.GreeksPoint]:
+        rows = await history.snapshots(info.context, self.portfolio_id, start, end)
+        return [history.GreeksPoint(day=r.day, greeks=history.greeks_of(r)) for r in rows]
+
+    @strawberry.field(
+        description="P&L, time-weighted return, best and worst day and attribution over a "
+        "period, from stored snapshots; null before the first snapshot."
+    )
+    async def performance(
+        self,
+        info: Info,
+        period: Annotated[
+            history.PeriodEnum,  # type: ignore[valid-type]
+            strawberry.argument(description="Which period; CUSTOM takes `from` and `to`."),
+        ] = Period.MONTH,
+        start: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="First day of a CUSTOM period."),
+        ] = None,
+        end: Annotated[
+            date | None, strawberry.argument(name="to", description="Last day of a CUSTOM period.")
+        ] = None,
+    ) -> history.Performance | None:
+        return await history.portfolio_performance(
+            info.context, self.portfolio_id, period, start, end
         )
 
     @strawberry.field(

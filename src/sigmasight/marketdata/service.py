@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -303,9 +303,11 @@ async def request_backfill(
     requested_by: uuid.UUID | None,
     end: date,
     days: int,
+    portfolio_id: uuid.UUID | None = None,
 ) -> BatchJob | None:
     """Queue a backfill of these symbols, their underlyings and the factor ETFs, unless every
-    one of them already covers the window of `days` trading days ending on `end`."""
+    one of them already covers the window of `days` trading days ending on `end`; with a
+    portfolio, always, since the job then also writes that portfolio's daily history."""
     wanted = set(FACTOR_ETF_SYMBOLS)
     for symbol in symbols:
         wanted.add(symbol)
@@ -327,12 +329,15 @@ async def request_backfill(
             return last is not None and last >= end
         return first == window[0] and last is not None and last >= end
 
-    if all(covered(s) for s in wanted):
+    if portfolio_id is None and all(covered(s) for s in wanted):
         return None
+    params: dict[str, Any] = {"symbols": sorted(wanted)}
+    if portfolio_id is not None:
+        params["portfolioIds"] = [str(portfolio_id)]
     return await batch_service.create(
         session,
         name=BACKFILL_JOB,
-        params={"symbols": sorted(wanted)},
+        params=params,
         requested_by=requested_by,
         as_of=end,
     )

@@ -232,7 +232,7 @@ class Book:
     @cached_property
     def open_positions(self) -> list[Position]:
         """Open positions by symbol, then id."""
-        return [p for p in self.positions.values() if p.is_open]
+        return [p for p in self.positions.values() if self.valuations[p.id].is_open]
 
     def groups(self, by: GroupBy, tags: Mapping[uuid.UUID, list[Tag]]) -> list[PositionGroup]:
         """The open positions in groups (`tags` by position, needed for TAG and STRATEGY)."""
@@ -293,7 +293,7 @@ async def load_books(
             sorted({p.underlying for p in options if p.id not in expired}),
             since=today - timedelta(days=settings.realized_volatility_window * 2 + 15),
         ),
-        expiry_closes=await _closes_at_expiry(session, [p for p in options if p.id in expired]),
+        expiry_closes=await closes_at_expiry(session, [p for p in options if p.id in expired]),
         risk_free_rate=settings.risk_free_rate,
         realized_window=settings.realized_volatility_window,
         today=today,
@@ -326,7 +326,7 @@ async def _recent_closes(
     return {s: np.array(c) for s, c in series.items()}
 
 
-async def _closes_at_expiry(
+async def closes_at_expiry(
     session: AsyncSession, options: Sequence[Position]
 ) -> dict[tuple[str, date], float]:
     """Each expired option's underlying close on or before its expiration, in one statement."""

@@ -147,7 +147,7 @@ def value_positions(
     results: dict[uuid.UUID, PositionValuation] = {}
     live: list[tuple[Position, OptionInputs, list[Flag]]] = []
     for position in positions:
-        if not position.is_open:
+        if not held_on(position, market.today):
             option = None
             if position.option_type is not None:
                 option = _option_inputs(position, market, realized_by_underlying)[0]
@@ -163,6 +163,12 @@ def value_positions(
                 live.append((position, inputs, flags))
     results.update(_live_options(live, market))
     return results
+
+
+def held_on(position: Position, day: date) -> bool:
+    """Whether the position is held at `day`'s close: entered by then and not yet closed (a
+    position closed on `day` no longer is)."""
+    return position.entry_date <= day and (position.exit_date is None or position.exit_date > day)
 
 
 def _closed(
