@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight import embedded
+from sigmasight.batch.schedule import NightlyJob
 from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios.imports import ImportMode, ImportRejected, ImportReport
 from sigmasight.settings import Settings, get_settings
@@ -64,6 +66,7 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
         if not no_seed:
             asyncio.run(_seed(settings, first_start_only=True))
         asyncio.run(_refresh_prices(settings))
+        asyncio.run(_write_missing_history(settings))
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
         asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
     finally:
@@ -174,6 +177,28 @@ async def _refresh_prices(settings: Settings) -> None:
         f"Market data ({', '.join(settings.provider_names)}): {report.bars_stored} bars stored, "
         f"{report.up_to_date} symbols up to date, {len(report.failed)} failed"
     )
+
+
+async def _write_missing_history(settings: Settings) -> None:
+    """Give portfolios that have positions but no snapshots yet (the demo books on a first
+    start) their 90 trading days of history."""
+    from sqlalchemy import exists, select
+
+    from sigmasight.batch.nightly import HISTORY_DAYS
+    from sigmasight.portfolios.models import Portfolio, Position
+    from sigmasight.risk.models import PortfolioSnapshot
+
+    async with _transaction(settings) as session:
+        missing = await session.scalars(
+            select(Portfolio.id).where(
+                exists().where(Position.portfolio_id == Portfolio.id),
+                ~exists().where(PortfolioSnapshot.portfolio_id == Portfolio.id),
+            )
+        )
+        portfolio_ids = [str(pid) for pid in missing]
+    if portfolio_ids:
+        params = {"days": HISTORY_DAYS, "portfolioIds": portfolio_ids}
+        await _run_batch(settings, "backfill_history", None, params)
 
 
 async def _forget_prices(settings: Settings, symbols: list[str]) -> None:
@@ -371,6 +396,100 @@ def worker() -> None:
     if not settings.database_url or not settings.redis_url:
         raise click.UsageError("DATABASE_URL and REDIS_URL must be set.")
     Worker(**worker_settings(settings)).run()
+
+
+@main.group("batch")
+def batch_group() -> None:
+    """Run batch jobs here and now, without a worker."""
+
+
+@batch_group.command("run")
+@click.argument("job", type=click.Choice([j.value for j in NightlyJob]))
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Trading day to run for [default: the last completed one].",
+)
+def batch_run(job: str, as_of: datetime | None) -> None:
+    """Run a nightly job for a day, with a progress bar; reruns replace that day's rows."""
+    settings = get_settings()
+    _configure_logging(settings)
+    _require_servers(settings)
+    outcome = asyncio.run(_run_batch(settings, job, as_of.date() if as_of else None, params={}))
+    if outcome == "FAILED":
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--days", default=90, show_default=True, help="Trading days of history to (re)write.")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the history [default: the last completed trading day].",
+)
+def backfill(days: int, as_of: datetime | None) -> None:
+    """Write every portfolio's daily snapshots and risk for past trading days, from stored
+    prices (positions as held on each day)."""
+    if not 1 <= days <= 365:
+        raise click.UsageError("--days must be 1-365 (snapshots are kept for a year).")
+    settings = get_settings()
+    _configure_logging(settings)
+    _require_servers(settings)
+    outcome = asyncio.run(
+        _run_batch(settings, "backfill_history", as_of.date() if as_of else None, {"days": days})
+    )
+    if outcome == "FAILED":
+        raise SystemExit(1)
+
+
+async def _run_batch(
+    settings: Settings, job: str, as_of: date | None, params: dict[str, object]
+) -> str:
+    """Run a fanned-out job in this process with a progress bar; returns its final status."""
+    import os
+
+    from redis.asyncio import Redis
+
+    from sigmasight import clock
+    from sigmasight.batch import runs
+    from sigmasight.batch.nightly import KINDS
+    from sigmasight.db import create_engine, create_session_factory, transaction
+    from sigmasight.marketdata import calendar
+    from sigmasight.marketdata.providers.chain import build_providers
+
+    assert settings.database_url is not None and settings.redis_url is not None
+    kind = KINDS[job]
+    day = as_of or calendar.last_completed_session(clock.now())
+    engine = create_engine(settings.database_url, pool_size=2)
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        factory = create_session_factory(engine)
+        resources = runs.Resources(factory, redis, settings, build_providers(settings))
+        async with transaction(factory) as session:
+            run = await runs.start(session, kind=kind, as_of=day, requested_by=None, params=params)
+        with click.progressbar(length=1, label=f"{job} for {day}") as bar:
+
+            def advance(total: int) -> None:
+                bar.length = total
+                bar.update(1)
+
+            finished = await runs.run_here(
+                resources, kind=kind, job_id=run.id, worker=f"cli:{os.getpid()}", on_chunk=advance
+            )
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+    click.echo(f"{finished.status.value}: {finished.message}")
+    for error in finished.errors[:20]:
+        click.echo(f"  {error.get('item')}: {error.get('message')}", err=True)
+    return finished.status.value
+
+
+def _require_servers(settings: Settings) -> None:
+    if not settings.database_url or not settings.redis_url:
+        raise click.UsageError("DATABASE_URL and REDIS_URL must be set.")
 
 
 @main.command()

@@ -237,3 +237,26 @@ def _close(job: BatchJob, *, now: datetime, done: int, failed: int) -> None:
     )
     job.finished_at = now
     job.progress = 1.0
+
+
+async def run_here(
+    resources: Resources,
+    *,
+    kind: JobKind,
+    job_id: uuid.UUID,
+    worker: str,
+    on_chunk: Callable[[int], None] = lambda total: None,
+) -> BatchJob:
+    """Dispatch a queued run and process every chunk in this process, one after another (for
+    commands, which need no worker); `on_chunk(total)` is called after each. Returns the run."""
+    async with transaction(resources.session_factory) as session:
+        chunks = await dispatch(session, kind=kind, job_id=job_id, now=clock.now())
+    for index in chunks:
+        await run_chunk(
+            resources, kind=kind, job_id=job_id, index=index, worker=worker, now=clock.now()
+        )
+        on_chunk(len(chunks))
+    async with resources.session_factory() as session:
+        job = await session.get(BatchJob, job_id)
+    assert job is not None
+    return job

@@ -206,8 +206,8 @@ async def backfill(
     refreshed: dict[str, list[str]] = {}  # symbols, by source
     for symbol in wanted:
         missing = [d for d in window if d not in cached[symbol]]
-        if occ.looks_like_option(symbol):
-            missing = [] if end in cached[symbol] else [end]
+        if occ.looks_like_option(symbol) and end in cached[symbol]:
+            missing = []  # an option's past quotes, where a provider has them, come with the last
         if not missing:
             report.up_to_date += 1
         else:
@@ -239,8 +239,9 @@ def _bars_call(
 ) -> Callable[[MarketDataProvider], Awaitable[list[Bar]]]:
     async def call(provider: MarketDataProvider) -> list[Bar]:
         if occ.looks_like_option(symbol):
-            quote = await provider.option_quote(symbol, missing[-1])
-            return [Bar(symbol, quote.day, quote.price, quote.price, quote.price, quote.price, 0)]
+            days = missing if provider.quotes_past_options else missing[-1:]
+            quotes = [await provider.option_quote(symbol, day) for day in days]
+            return [Bar(symbol, q.day, q.price, q.price, q.price, q.price, 0) for q in quotes]
         bars = await provider.daily_bars(symbol, missing[0], missing[-1])
         if not bars:
             raise UnknownSymbol(provider.name, f"no bars for {symbol}")

@@ -94,6 +94,8 @@ class MarketDataProvider(Protocol):
     """What every provider offers; a method a provider cannot serve raises UnknownSymbol."""
 
     name: str
+    # Whether `option_quote` can answer for past days (a model can; a live snapshot cannot).
+    quotes_past_options: bool
 
     async def daily_bars(self, symbol: str, start: date, end: date) -> list[Bar]:
         """Daily bars for trading days in [start, end], oldest first."""

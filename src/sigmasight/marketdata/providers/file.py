@@ -19,6 +19,7 @@ class FileProvider:
     """Serves the bars of one price file, read once; a file with errors serves nothing."""
 
     name = "file"
+    quotes_past_options = False
 
     def __init__(self, path: Path) -> None:
         self.path = path

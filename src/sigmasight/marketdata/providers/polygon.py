@@ -96,6 +96,7 @@ class PolygonProvider:
     """Daily bars, closes, profiles and option quotes from Polygon.io."""
 
     name = "polygon"
+    quotes_past_options = False
 
     def __init__(
         self,

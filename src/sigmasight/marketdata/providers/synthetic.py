@@ -125,6 +125,7 @@ class SyntheticProvider:
     """Deterministic prices for every symbol, for working offline; labelled `synthetic`."""
 
     name = "synthetic"
+    quotes_past_options = True
 
     def __init__(self, *, seed: int = 42, today: Callable[[], date] = clock.today) -> None:
         self.seed = seed

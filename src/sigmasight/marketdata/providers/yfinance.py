@@ -80,6 +80,7 @@ class YFinanceProvider:
     """Yahoo Finance via yfinance: profiles and fallback daily prices, never option prices."""
 
     name = PROVIDER
+    quotes_past_options = False
 
     def __init__(
         self,
