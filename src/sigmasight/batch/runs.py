@@ -91,7 +91,9 @@ async def start(
             BatchJob.id != job.id,
             BatchJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
         )
-        .values(status=JobStatus.FAILED, message=f"superseded by run {job.id}")
+        .values(
+            status=JobStatus.FAILED, finished_at=clock.now(), message=f"superseded by run {job.id}"
+        )
     )
     return job
 
