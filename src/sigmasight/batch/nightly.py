@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -15,29 +16,25 @@ from sigmasight.marketdata import calendar, prices
 from sigmasight.marketdata import service as market_data
 from sigmasight.portfolios.models import Portfolio
 from sigmasight.portfolios.positions import held_symbols
-from sigmasight.risk import snapshots
-from sigmasight.risk.snapshots import Outcome
+from sigmasight.risk import snapshots as daily_rows
 
 BACKFILL_HISTORY = "backfill_history"
 HISTORY_DAYS = 90  # trading days a new portfolio's history reaches back
+Params = dict[str, Any]
 
 
-async def _symbols(session: AsyncSession, params: dict[str, Any]) -> list[str]:
+async def _symbols(session: AsyncSession, params: Params) -> list[str]:
     return sorted(set(await held_symbols(session)) | set(market_data.FACTOR_ETF_SYMBOLS))
 
 
-async def _portfolios(session: AsyncSession, params: dict[str, Any]) -> list[str]:
+async def _portfolios(session: AsyncSession, params: Params) -> list[str]:
     if params.get("portfolioIds"):
         return sorted(params["portfolioIds"])
     return [str(pid) for pid in await session.scalars(select(Portfolio.id).order_by(Portfolio.id))]
 
 
 async def _update_market_data(
-    resources: Resources,
-    session: AsyncSession,
-    items: list[str],
-    as_of: Any,
-    params: dict[str, Any],
+    resources: Resources, session: AsyncSession, items: list[str], as_of: date, params: Params
 ) -> ChunkResult:
     report = await market_data.backfill(
         session,
@@ -52,69 +49,49 @@ async def _update_market_data(
     return result
 
 
-def _result(outcome: Outcome) -> ChunkResult:
+async def _write_days(
+    resources: Resources,
+    session: AsyncSession,
+    items: list[str],
+    days: list[date],
+    *,
+    risk: bool,
+    snapshots: bool,
+) -> ChunkResult:
+    outcome = await daily_rows.write_days(
+        session,
+        resources.redis,
+        portfolio_ids=[uuid.UUID(i) for i in items],
+        days=days,
+        settings=resources.settings,
+        risk=risk,
+        snapshots=snapshots,
+    )
     return ChunkResult(
         done=len(outcome.done), failed={str(k): v for k, v in outcome.failed.items()}
     )
 
 
 async def _calculate_risk(
-    resources: Resources,
-    session: AsyncSession,
-    items: list[str],
-    as_of: Any,
-    params: dict[str, Any],
+    resources: Resources, session: AsyncSession, items: list[str], as_of: date, params: Params
 ) -> ChunkResult:
-    outcome = await snapshots.write_days(
-        session,
-        resources.redis,
-        portfolio_ids=[uuid.UUID(i) for i in items],
-        days=[as_of],
-        settings=resources.settings,
-        risk=True,
-        snapshots=False,
-    )
-    return _result(outcome)
+    return await _write_days(resources, session, items, [as_of], risk=True, snapshots=False)
 
 
 async def _create_snapshots(
-    resources: Resources,
-    session: AsyncSession,
-    items: list[str],
-    as_of: Any,
-    params: dict[str, Any],
+    resources: Resources, session: AsyncSession, items: list[str], as_of: date, params: Params
 ) -> ChunkResult:
+    result = await _write_days(resources, session, items, [as_of], risk=False, snapshots=True)
     portfolio_ids = [uuid.UUID(i) for i in items]
-    outcome = await snapshots.write_days(
-        session,
-        resources.redis,
-        portfolio_ids=portfolio_ids,
-        days=[as_of],
-        settings=resources.settings,
-        risk=False,
-        snapshots=True,
-    )
-    await snapshots.purge_old(session, portfolio_ids=portfolio_ids, as_of=as_of)
-    return _result(outcome)
+    await daily_rows.purge_old(session, portfolio_ids=portfolio_ids, as_of=as_of)
+    return result
 
 
 async def _backfill_history(
-    resources: Resources,
-    session: AsyncSession,
-    items: list[str],
-    as_of: Any,
-    params: dict[str, Any],
+    resources: Resources, session: AsyncSession, items: list[str], as_of: date, params: Params
 ) -> ChunkResult:
-    outcome = await snapshots.write_days(
-        session,
-        resources.redis,
-        portfolio_ids=[uuid.UUID(i) for i in items],
-        days=calendar.trading_days_back(as_of, int(params.get("days", HISTORY_DAYS))),
-        settings=resources.settings,
-        risk=True,
-        snapshots=True,
-    )
-    return _result(outcome)
+    days = calendar.trading_days_back(as_of, int(params.get("days", HISTORY_DAYS)))
+    return await _write_days(resources, session, items, days, risk=True, snapshots=True)
 
 
 KINDS: dict[str, JobKind] = {
