@@ -13,6 +13,7 @@ import strawberry
 
 from sigmasight.analytics.performance import Extreme, Period
 from sigmasight.graphql.context import Context
+from sigmasight.graphql.ids import to_global_id
 from sigmasight.graphql.risk import GreeksType
 from sigmasight.risk import performance as performance_service
 from sigmasight.risk.models import PortfolioSnapshot
@@ -32,7 +33,9 @@ FromArgument = Annotated[
     date | None,
     strawberry.argument(name="from", description="First day (default: a year before `to`)."),
 ]
-ToArgument = Annotated[date | None, strawberry.argument(description="Last day (default: today).")]
+ToArgument = Annotated[
+    date | None, strawberry.argument(name="to", description="Last day (default: today).")
+]
 
 
 def greeks_of(row: PortfolioSnapshot) -> GreeksType | None:
@@ -163,7 +166,9 @@ class PerformanceDay:
 
 @strawberry.type(description="P&L of one slice of the book over the period.")
 class Attribution:
-    key: str = strawberry.field(description="Position id, tag name or position type.")
+    key: str = strawberry.field(
+        description="The position's global id, the tag name or the position type."
+    )
     label: str = strawberry.field(description="Symbol, tag name or position type.")
     pnl: float = strawberry.field(description="Dollars; the slices of one kind sum to `pnl`.")
 
@@ -260,7 +265,10 @@ async def portfolio_performance(
         net_flow=result.net_flow,
         best_day=best_or_worst(result.best),
         worst_day=best_or_worst(result.worst),
-        by_position=slices(result.by_position),
+        by_position=[
+            Attribution(key=to_global_id("Position", uuid.UUID(c.key)), label=c.label, pnl=c.pnl)
+            for c in result.by_position
+        ],
         by_tag=slices(result.by_tag),
         by_type=slices(result.by_type),
         complete=result.complete,

@@ -57,8 +57,10 @@ def position_rows(book: Book, previous: Book) -> list[dict[str, Any]]:
     for position in book.positions.values():
         valuation = book.valuations[position.id]
         before = previous.valuations.get(position.id)
-        if not valuation.is_open and (before is None or not before.is_open):
-            continue  # closed before the previous close: nothing happened to it today
+        if not valuation.is_open and before is not None and not before.is_open:
+            # Closed before the previous close: nothing happened to it today. (One entered and
+            # closed since the previous close has its whole round trip today.)
+            continue
         pnl = _pnl_to_date(valuation)
         pnl_before = 0.0 if before is None else _pnl_to_date(before)
         greeks = valuation.greeks
