@@ -76,6 +76,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
     application = create_app(settings)
     yield application
+    await application.state.graphql.close()  # the job queue's pool, opened by the first enqueue
     await application.state.redis.aclose()
     await application.state.engine.dispose()
 
