@@ -13,11 +13,15 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import update
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from sigmasight import clock
+from sigmasight.batch import progress
+from sigmasight.batch import service as batch_service
+from sigmasight.batch.models import BatchJob, JobStatus
 from sigmasight.graphql.ids import parse_id
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.providers.synthetic import SyntheticProvider
@@ -223,3 +227,38 @@ def _uuid(global_id: str) -> str:
     job = parse_id(global_id, "BatchJob")
     assert job is not None
     return str(job)
+
+
+async def test_a_watcher_of_a_run_closed_without_a_message_still_hears_it_end(
+    app: Starlette,
+) -> None:
+    # given: a running job, then closed in the database with nothing published (a rerun
+    # superseding it, or its worker gone)
+    factory = app.state.session_factory
+    async with factory() as session, session.begin():
+        job = await batch_service.create(
+            session, name="create_portfolio_snapshots", params={}, requested_by=None, as_of=None
+        )
+        job_id = job.id
+
+    async def current() -> progress.Progress:
+        async with factory() as session:
+            found = await session.get(BatchJob, job_id)
+            assert found is not None
+            return progress.Progress.of(found)
+
+    updates = progress.follow(app.state.redis, job_id, current=current, recheck_seconds=0.1)
+    first = await asyncio.wait_for(anext(updates), TIMEOUT)
+    async with factory() as session, session.begin():
+        await session.execute(
+            update(BatchJob).where(BatchJob.id == job_id).values(status=JobStatus.FAILED)
+        )
+
+    # when
+    last = await asyncio.wait_for(anext(updates), TIMEOUT)
+
+    # then
+    assert first.status is JobStatus.QUEUED
+    assert last.status is JobStatus.FAILED
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(anext(updates), TIMEOUT)

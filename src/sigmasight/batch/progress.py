@@ -24,6 +24,9 @@ class Progress:
         return cls(job.id, job.status, job.progress, job.message)
 
 
+RECHECK_SECONDS = 15.0
+
+
 def _channel(job_id: uuid.UUID) -> str:
     return f"sigmasight:job-progress:{job_id}"
 
@@ -35,25 +38,34 @@ async def publish(redis: Redis, job: BatchJob) -> None:
 
 
 async def follow(
-    redis: Redis, job_id: uuid.UUID, *, current: Callable[[], Awaitable[Progress]]
+    redis: Redis,
+    job_id: uuid.UUID,
+    *,
+    current: Callable[[], Awaitable[Progress]],
+    recheck_seconds: float = RECHECK_SECONDS,
 ) -> AsyncIterator[Progress]:
     """Where the job stands now (`current`, read once subscribed, so no update falls between),
-    then its updates as published, never going backwards, until one says it has finished."""
+    then its updates as published, never going backwards, until it has finished.
+
+    When nothing is published for `recheck_seconds`, the stored state is read again, so a
+    run closed without a message (superseded by a rerun, its worker gone) still ends here.
+    """
     async with redis.pubsub() as pubsub:
         await pubsub.subscribe(_channel(job_id))
         latest = await current()
         yield latest
-        if latest.status.finished:
-            return
-        async for message in pubsub.listen():
-            if message["type"] != "message":
-                continue
-            update = json.loads(message["data"])
-            status = JobStatus(update["status"])
-            # Chunks finishing on several workers may publish out of order.
-            if not status.finished and float(update["progress"]) < latest.progress:
-                continue
-            latest = Progress(job_id, status, float(update["progress"]), update["message"])
-            yield latest
-            if status.finished:
-                return
+        while not latest.status.finished:
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=recheck_seconds
+            )
+            if message is None:
+                update = await current()
+            else:
+                raw = json.loads(message["data"])
+                update = Progress(
+                    job_id, JobStatus(raw["status"]), float(raw["progress"]), raw["message"]
+                )
+            # Chunks finishing on several workers may publish out of order: never go back.
+            if update.status.finished or (update != latest and update.progress >= latest.progress):
+                latest = update
+                yield latest
