@@ -138,6 +138,7 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
             await progress.publish(ctx["redis"], finished)
 
     portfolio_ids = [uuid.UUID(p) for p in job.params.get("portfolioIds", [])]
+    history = snapshots.Outcome()
     try:
         for start in range(0, len(symbols), BACKFILL_CHUNK):
             chunk = symbols[start : start + BACKFILL_CHUNK]
@@ -160,7 +161,7 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
             )
         if portfolio_ids:
             async with transaction(factory) as session:
-                outcome = await snapshots.write_days(
+                history = await snapshots.write_days(
                     session,
                     ctx["redis"],
                     portfolio_ids=portfolio_ids,
@@ -169,13 +170,14 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
                     risk=True,
                     snapshots=True,
                 )
-            total.failed |= {str(k): v for k, v in outcome.failed.items()}
+            total.failed |= {f"portfolio {k}": v for k, v in history.failed.items()}
     except BaseException as exc:  # timeouts cancel the job: the row must not stay RUNNING
         await finish(f"failed: {type(exc).__name__}", failed=True)
         raise
-    message = f"{total.bars_stored} bars stored, {len(total.failed)} symbols failed"
+    failed_symbols = len(total.failed) - len(history.failed)
+    message = f"{total.bars_stored} bars stored, {failed_symbols} symbols failed"
     if portfolio_ids:
-        message += f"; {HISTORY_DAYS} days of history written"
+        message += f"; {HISTORY_DAYS} days of history of {len(history.done)} portfolios written"
     await finish(message)
     return _counts(total)
 
