@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -22,6 +23,7 @@ from sigmasight.risk import snapshots
 from sigmasight.settings import Settings
 
 JobContext = dict[str, Any]
+logger = logging.getLogger(__name__)
 BACKFILL_CHUNK = 50  # symbols per committed transaction
 BACKFILL_TIMEOUT_SECONDS = 3600  # rate-limited providers need minutes per hundred symbols
 CHUNK_TRIES = 3  # a chunk whose transaction fails (database restart, lost connection) is retried
@@ -91,6 +93,7 @@ async def run_batch_chunk(ctx: JobContext, job_id: str, index: int) -> bool:
     except TimeoutError:
         await runs.fail_chunk(resources(ctx), error="timed out", **where)
     except Exception as error:
+        logger.exception("chunk %s of run %s failed (try %s)", index, job_id, ctx["job_try"])
         if ctx["job_try"] < CHUNK_TRIES:
             raise Retry(defer=2 ** ctx["job_try"]) from error
         await runs.fail_chunk(resources(ctx), error=f"{type(error).__name__}: {error}", **where)

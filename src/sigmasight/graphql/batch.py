@@ -35,9 +35,10 @@ BatchJobNameEnum = strawberry.enum(
     BatchJobName,
     name="BatchJobName",
     description="update_market_data: latest bars, option quotes and profiles of every held "
-    "symbol and the factor ETFs. calculate_all_risk_metrics: position Greeks, factor exposures "
-    "and risk metrics of every portfolio, stored for the day. create_portfolio_snapshots: each "
-    "portfolio's daily snapshot. backfill_history: 90 trading days of both, from stored prices.",
+    "symbol and the factor ETFs. calculate_all_risk_metrics: factor exposures and risk metrics "
+    "of every portfolio, stored for the day. create_portfolio_snapshots: each portfolio's daily "
+    "snapshot with its positions' values, P&L, exposures and Greeks. backfill_history: 90 "
+    "trading days of both, from stored prices.",
 )
 
 

@@ -187,19 +187,23 @@ async def write_days(
     risk: bool,
     snapshots: bool,
 ) -> Outcome:
-    """Compute and store, for each portfolio and trading day, its position rows and its risk
-    metrics (`risk`) and/or its snapshot (`snapshots`), replacing what those days had.
+    """Compute and store, for each portfolio and trading day, its risk metrics and factor
+    exposures (`risk`) and/or its snapshot with its positions' rows (`snapshots`), replacing
+    what those days had.
 
-    A portfolio whose computation fails is reported in the outcome, with nothing of it written,
-    and the others go on.
+    A portfolio's snapshot and position rows are written together from one valuation, so the
+    positions' daily P&L always adds up to the portfolio's. A portfolio whose computation
+    fails is reported in the outcome, with nothing of it written, and the others go on.
     """
     days = sorted(set(days))
     outcome = Outcome()
     if not days or not portfolio_ids:
         return outcome
     previous_day = calendar.previous_trading_day(days[0])
+    # A day's P&L needs the previous close's book too.
+    valued = [previous_day, *days] if snapshots else days
     books = await load_books_on(
-        session, portfolio_ids=portfolio_ids, days=[previous_day, *days], settings=settings
+        session, portfolio_ids=portfolio_ids, days=valued, settings=settings
     )
     history = None
     if risk:
@@ -221,9 +225,7 @@ async def write_days(
         try:
             rows, risks, snaps = [], [], []
             for day in days:
-                book, previous = books[day][pid], books[previous_of[day]][pid]
-                day_positions = position_rows(book, previous)
-                rows += day_positions
+                book = books[day][pid]
                 day_risk = stored_risk.get((pid, day))
                 if history is not None:
                     day_risk = risk_row(
@@ -231,6 +233,9 @@ async def write_days(
                     )
                     risks.append(day_risk)
                 if snapshots:
+                    previous = books[previous_of[day]][pid]
+                    day_positions = position_rows(book, previous)
+                    rows += day_positions
                     snaps.append(snapshot_row(book, previous, day_positions, day_risk))
         except Exception as error:  # one book's bad data must not stop the rest
             logger.exception("daily rows of portfolio %s failed", pid)
@@ -240,12 +245,11 @@ async def write_days(
         risk_out += risks
         snapshot_out += snaps
         outcome.done.append(pid)
-    if outcome.done:
+    if outcome.done and risk:
+        await _replace(session, PortfolioRiskSnapshot, outcome.done, days, risk_out)
+    if outcome.done and snapshots:
         await _replace(session, PositionSnapshot, outcome.done, days, position_out)
-        if risk:
-            await _replace(session, PortfolioRiskSnapshot, outcome.done, days, risk_out)
-        if snapshots:
-            await _replace(session, PortfolioSnapshot, outcome.done, days, snapshot_out)
+        await _replace(session, PortfolioSnapshot, outcome.done, days, snapshot_out)
     return outcome
 
 
