@@ -9,7 +9,7 @@ positions entered by then (closed ones realised, the rest open).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -39,15 +39,42 @@ class _Series:
 
 
 async def _closes(
-    session: AsyncSession, symbols: Sequence[str], *, start: date, end: date
+    session: AsyncSession,
+    symbols: Sequence[str],
+    *,
+    volatility_symbols: Collection[str],
+    first: date,
+    last: date,
+    lookback: timedelta,
 ) -> dict[str, _Series]:
-    rows = await session.execute(
-        select(DailyBar.symbol, DailyBar.day, DailyBar.close, DailyBar.source)
-        .where(DailyBar.symbol.in_(symbols), DailyBar.day >= start, DailyBar.day <= end)
-        .order_by(DailyBar.symbol, DailyBar.day)
-    )
+    """Closes up to `last`: from `lookback` before `first` for the symbols whose realised
+    volatility is needed, from a week before it for the others (just their marks), and for a
+    symbol with no close in its span, its last one before (a stale mark, still a mark)."""
+    short = [s for s in symbols if s not in volatility_symbols]
+    long = [s for s in symbols if s in volatility_symbols]
+    spans = [(long, first - lookback), (short, first - timedelta(days=7))]
+    rows = [
+        row
+        for wanted, start in spans
+        if wanted
+        for row in await session.execute(
+            select(DailyBar.symbol, DailyBar.day, DailyBar.close, DailyBar.source).where(
+                DailyBar.symbol.in_(wanted), DailyBar.day >= start, DailyBar.day <= last
+            )
+        )
+    ]
+    missing = set(symbols) - {row[0] for row in rows}
+    if missing:
+        rows += list(
+            await session.execute(
+                select(DailyBar.symbol, DailyBar.day, DailyBar.close, DailyBar.source)
+                .distinct(DailyBar.symbol)
+                .where(DailyBar.symbol.in_(sorted(missing)), DailyBar.day <= last)
+                .order_by(DailyBar.symbol, DailyBar.day.desc())
+            )
+        )
     grouped: dict[str, tuple[list[date], list[float], list[str]]] = {}
-    for symbol, day, close, source in rows:
+    for symbol, day, close, source in sorted(rows, key=lambda r: (r[0], r[1])):
         days, closes, sources = grouped.setdefault(symbol, ([], [], []))
         days.append(day)
         closes.append(float(close))
@@ -82,13 +109,14 @@ async def load_books_on(
         )
     )
     symbols = sorted({p.symbol for p in positions} | {p.underlying for p in positions})
-    # Enough history before the first day for realised volatility and for stale marks.
-    lookback = timedelta(days=settings.realized_volatility_window * 2 + 15)
-    series = await _closes(session, symbols, start=first - lookback, end=last)
-    securities = await prices.securities(session, sorted({p.underlying for p in positions}))
-    statuses = await prices.fetch_statuses(session, symbols)
     options = [p for p in positions if p.expiration is not None]
     optioned = {p.underlying for p in options}  # realised volatility is needed for these only
+    lookback = timedelta(days=settings.realized_volatility_window * 2 + 15)
+    series = await _closes(
+        session, symbols, volatility_symbols=optioned, first=first, last=last, lookback=lookback
+    )
+    securities = await prices.securities(session, sorted({p.underlying for p in positions}))
+    statuses = await prices.fetch_statuses(session, symbols)
     expiry_closes = await closes_at_expiry(
         session, [p for p in options if p.expiration is not None and p.expiration < last]
     )

@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -285,7 +285,7 @@ async def _replace(
     if not rows:
         return
     keys = ["portfolio_id", "day"] + (["position_id"] if model is PositionSnapshot else [])
-    stmt = insert(model)
+    stmt = insert(cast(Table, model.__table__))  # Core: no ORM bookkeeping for many rows
     columns = [c for c in rows[0] if c not in keys]
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: stmt.excluded[c] for c in columns}
