@@ -4,6 +4,7 @@ from sigmasight.auth.models import RefreshToken, User
 from sigmasight.batch.models import BatchJob, BatchJobChunk
 from sigmasight.db import Base
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
+from sigmasight.modeling.models import ModelingSession, ProFormaTrade, SavedModelingSnapshot
 from sigmasight.portfolios.models import Portfolio, Position, Tag, position_tags
 from sigmasight.risk.models import PortfolioRiskSnapshot, PortfolioSnapshot, PositionSnapshot
 
@@ -13,12 +14,15 @@ __all__ = [
     "BatchJob",
     "BatchJobChunk",
     "DailyBar",
+    "ModelingSession",
     "Portfolio",
     "PortfolioRiskSnapshot",
     "PortfolioSnapshot",
     "Position",
     "PositionSnapshot",
+    "ProFormaTrade",
     "RefreshToken",
+    "SavedModelingSnapshot",
     "Security",
     "SymbolFetchStatus",
     "Tag",

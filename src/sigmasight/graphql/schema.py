@@ -26,6 +26,7 @@ from sigmasight.graphql.ids import from_global_id
 from sigmasight.graphql.imports import ImportMutation
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.market_api import MarketDataMutation, MarketDataQuery
+from sigmasight.graphql.modeling import ModelingMutation, ModelingQuery
 from sigmasight.graphql.node import Node
 from sigmasight.graphql.portfolio_risk import RiskQuery
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
@@ -53,7 +54,14 @@ class NodeQuery:
 
 @strawberry.type(description="Read the book: accounts, portfolios, positions, tags.")
 class Query(
-    AuthQuery, PortfolioQuery, PositionQuery, MarketDataQuery, RiskQuery, BatchQuery, NodeQuery
+    AuthQuery,
+    PortfolioQuery,
+    PositionQuery,
+    MarketDataQuery,
+    RiskQuery,
+    BatchQuery,
+    ModelingQuery,
+    NodeQuery,
 ):
     pass
 
@@ -71,6 +79,7 @@ class Mutation(
     MarketDataMutation,
     AdminMutation,
     BatchMutation,
+    ModelingMutation,
 ):
     pass
 

@@ -458,92 +458,16 @@ class PositionGroup(PositionSetTotals):
         return sum(p.valuation.cost_basis for p in self.positions)
 
 
-@strawberry.type(name="Portfolio", description="A book of positions owned by one user.")
-class PortfolioNode(Node):
-    name: str = strawberry.field(description="1-100 characters, unique per owner ignoring case.")
-    description: str | None = strawberry.field(description="Free text.")
-    currency: str = strawberry.field(description="ISO 4217 code all money fields are in (USD).")
-    cash: float = strawberry.field(
-        description="Cash balance in dollars; negative for a margin debit. Short-sale proceeds "
-        "are cash. Set with `updatePortfolio` or a `CASH` row in an import."
-    )
-    risk_limits: RiskLimits = strawberry.field(
-        description="Gross limit and net target range, in % of equity; set with `setRiskLimits`."
-    )
-    created_at: datetime = strawberry.field(description="When the portfolio was created (UTC).")
-    updated_at: datetime = strawberry.field(
-        description="When the portfolio was last changed (UTC)."
-    )
-    portfolio_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field(
-        description="Positions by symbol, filtered; open positions unless `filter` says otherwise."
-    )
-    async def positions(
-        self,
-        info: Info,
-        filter: Annotated[
-            PositionFilterInput | None,
-            strawberry.argument(description="Which positions; open ones when omitted."),
-        ] = None,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[PositionNode]:
-        flt_in = filter or PositionFilterInput()
-        # An id that names no tag of the caller's matches no position, like any unused tag would.
-        tag_ids = [parse_id(t, "Tag") or uuid.UUID(int=0) for t in flt_in.tag_ids or []]
-        flt = PositionFilter(  # tuples: the filter is part of a loader key
-            status=flt_in.status,
-            types=tuple(flt_in.types or ()),
-            symbol=flt_in.symbol,
-            tag_ids=tuple(tag_ids),
-            tag_match=flt_in.tag_match,
-        )
-        loaders = info.context.loaders
-        request = PageRequest(first=first, after=after, last=last, before=before)
-        page = await loaders.positions_by_portfolio_page.load((self.portfolio_id, flt, request))
-
-        async def count() -> int:
-            return await loaders.position_count_by_portfolio_filter.load((self.portfolio_id, flt))
-
-        book = await self._book(info)
-        return to_connection(page, lambda p: PositionNode.from_model(p, book), count)
-
-    @strawberry.field(
-        description="Open positions in groups. By TAG a position appears under each of its tags "
-        "(plus `Untagged`); the other groupings are partitions. STRATEGY lists STRATEGY-kind tags, "
-        "then detected covered calls, protective puts, collars, vertical spreads, straddles, "
-        "strangles and pairs (a long and a short stock sharing a tag no other position has), "
-        "then the rest. SECTOR uses the underlying's sector from the security master "
-        "(`UNCLASSIFIED` when it has none)."
-    )
-    async def position_groups(
-        self,
-        info: Info,
-        by: Annotated[GroupByEnum, strawberry.argument(description="How to group.")],  # type: ignore[valid-type]
-    ) -> list[PositionGroup]:
-        book = await self._book(info)
-        tags: dict[uuid.UUID, list[Tag]] = {}
-        if by in (GroupBy.TAG, GroupBy.STRATEGY):
-            ids = [p.id for p in book.open_positions]
-            found = await info.context.loaders.tags_by_position_id.load_many(ids)
-            tags = dict(zip(ids, found, strict=True))
-        return [
-            PositionGroup(
-                key=g.key,
-                label=g.label,
-                strategy=g.strategy,
-                positions=[PositionNode.from_model(p, book) for p in g.positions],
-                book=book,
-                position_ids=[p.id for p in g.positions],
-            )
-            for g in book.groups(by, tags)
-        ]
+@strawberry.type
+class BookAnalytics:
+    """The analytics fields of a valued book: a stored portfolio, or a modeling session's base
+    or pro-forma book; each answers them from its own `Book` and `BookRisk`."""
 
     async def _book(self, info: Info) -> Book:
-        return await book_of(info.context, self.portfolio_id)
+        raise NotImplementedError
+
+    async def _risk(self, info: Info) -> BookRisk:
+        raise NotImplementedError
 
     @strawberry.field(
         description="Dollars: cash + totalValue; the base of every percentage of equity."
@@ -603,9 +527,6 @@ class PortfolioNode(Node):
     )
     async def analytics_flags(self, info: Info) -> list[BookFlagEnum]:  # type: ignore[valid-type]
         return list((await self._book(info)).flags)
-
-    async def _risk(self, info: Info) -> BookRisk:
-        return await risk_of(info.context, self.portfolio_id)
 
     @strawberry.field(
         description="Exposure to each of the 8 factors (Market Beta first), from the "
@@ -753,6 +674,97 @@ class PortfolioNode(Node):
             theta=profile.theta.tolist(),
             vega=profile.vega.tolist(),
         )
+
+
+@strawberry.type(name="Portfolio", description="A book of positions owned by one user.")
+class PortfolioNode(Node, BookAnalytics):
+    name: str = strawberry.field(description="1-100 characters, unique per owner ignoring case.")
+    description: str | None = strawberry.field(description="Free text.")
+    currency: str = strawberry.field(description="ISO 4217 code all money fields are in (USD).")
+    cash: float = strawberry.field(
+        description="Cash balance in dollars; negative for a margin debit. Short-sale proceeds "
+        "are cash. Set with `updatePortfolio` or a `CASH` row in an import."
+    )
+    risk_limits: RiskLimits = strawberry.field(
+        description="Gross limit and net target range, in % of equity; set with `setRiskLimits`."
+    )
+    created_at: datetime = strawberry.field(description="When the portfolio was created (UTC).")
+    updated_at: datetime = strawberry.field(
+        description="When the portfolio was last changed (UTC)."
+    )
+    portfolio_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="Positions by symbol, filtered; open positions unless `filter` says otherwise."
+    )
+    async def positions(
+        self,
+        info: Info,
+        filter: Annotated[
+            PositionFilterInput | None,
+            strawberry.argument(description="Which positions; open ones when omitted."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[PositionNode]:
+        flt_in = filter or PositionFilterInput()
+        # An id that names no tag of the caller's matches no position, like any unused tag would.
+        tag_ids = [parse_id(t, "Tag") or uuid.UUID(int=0) for t in flt_in.tag_ids or []]
+        flt = PositionFilter(  # tuples: the filter is part of a loader key
+            status=flt_in.status,
+            types=tuple(flt_in.types or ()),
+            symbol=flt_in.symbol,
+            tag_ids=tuple(tag_ids),
+            tag_match=flt_in.tag_match,
+        )
+        loaders = info.context.loaders
+        request = PageRequest(first=first, after=after, last=last, before=before)
+        page = await loaders.positions_by_portfolio_page.load((self.portfolio_id, flt, request))
+
+        async def count() -> int:
+            return await loaders.position_count_by_portfolio_filter.load((self.portfolio_id, flt))
+
+        book = await self._book(info)
+        return to_connection(page, lambda p: PositionNode.from_model(p, book), count)
+
+    @strawberry.field(
+        description="Open positions in groups. By TAG a position appears under each of its tags "
+        "(plus `Untagged`); the other groupings are partitions. STRATEGY lists STRATEGY-kind tags, "
+        "then detected covered calls, protective puts, collars, vertical spreads, straddles, "
+        "strangles and pairs (a long and a short stock sharing a tag no other position has), "
+        "then the rest. SECTOR uses the underlying's sector from the security master "
+        "(`UNCLASSIFIED` when it has none)."
+    )
+    async def position_groups(
+        self,
+        info: Info,
+        by: Annotated[GroupByEnum, strawberry.argument(description="How to group.")],  # type: ignore[valid-type]
+    ) -> list[PositionGroup]:
+        book = await self._book(info)
+        tags: dict[uuid.UUID, list[Tag]] = {}
+        if by in (GroupBy.TAG, GroupBy.STRATEGY):
+            ids = [p.id for p in book.open_positions]
+            found = await info.context.loaders.tags_by_position_id.load_many(ids)
+            tags = dict(zip(ids, found, strict=True))
+        return [
+            PositionGroup(
+                key=g.key,
+                label=g.label,
+                strategy=g.strategy,
+                positions=[PositionNode.from_model(p, book) for p in g.positions],
+                book=book,
+                position_ids=[p.id for p in g.positions],
+            )
+            for g in book.groups(by, tags)
+        ]
+
+    async def _book(self, info: Info) -> Book:
+        return await book_of(info.context, self.portfolio_id)
+
+    async def _risk(self, info: Info) -> BookRisk:
+        return await risk_of(info.context, self.portfolio_id)
 
     @strawberry.field(
         description="Daily snapshots (closes) in [from, to], oldest first, as stored by the "

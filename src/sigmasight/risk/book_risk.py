@@ -375,21 +375,29 @@ def _book_quality(qualities: Sequence[BetaQuality]) -> BetaQuality:
 async def load_book_risks(
     session: AsyncSession, redis: Redis, *, books: Sequence[Book], settings: Settings
 ) -> dict[uuid.UUID, BookRisk]:
-    """Risk of these valued books over their underlyings' and the factor ETFs' returns, read in
-    one query and ending on the latest close any of them is valued at."""
+    """Risk of these valued portfolios, by portfolio id (see `risks_of`)."""
+    risks = await risks_of(session, redis, books=books, settings=settings)
+    return {r.book.portfolio.id: r for r in risks}
+
+
+async def risks_of(
+    session: AsyncSession, redis: Redis, *, books: Sequence[Book], settings: Settings
+) -> list[BookRisk]:
+    """Risk of these valued books, in their order, over their underlyings' and the factor
+    ETFs' returns, read in one query and ending on the latest close any of them is valued at."""
     if not books:
-        return {}
+        return []
     symbols = set(FACTOR_ETFS) | {p.underlying for b in books for p in b.open_positions}
     end = max(
         (price.day for b in books for price in b.prices.values()), default=books[0].market.today
     )
     history = await load_returns(session, redis, symbols=sorted(symbols), end=end)
     # A book valued on an older close looks back from that close, not from the newest one.
-    return {
-        b.portfolio.id: BookRisk(
+    return [
+        BookRisk(
             b,
             history.until(max((p.day for p in b.prices.values()), default=end)),
             risk_free_rate=settings.risk_free_rate,
         )
         for b in books
-    }
+    ]

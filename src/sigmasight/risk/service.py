@@ -269,33 +269,14 @@ async def load_books(
         sorted({p.symbol for p in positions} | set(underlyings)),
         ttl_seconds=settings.latest_price_cache_seconds,
     )
-    quotes = {s: Quote(float(p.close), p.day) for s, p in latest.items()}
     securities = await prices.securities(session, underlyings) if underlyings else {}
     statuses = await prices.fetch_statuses(session, sorted({p.symbol for p in positions}))
-    options = [p for p in live if p.expiration is not None]
-    expired = {
-        p.id
-        for p in options
-        if p.expiration is not None
-        and is_expired(
-            p.expiration, quotes[p.underlying].day if p.underlying in quotes else None, today
-        )
-    }
-    market = MarketInputs(
-        quotes=quotes,
-        dividend_yields={
-            s: float(sec.dividend_yield)
-            for s, sec in securities.items()
-            if sec.dividend_yield is not None
-        },
-        closes=await _recent_closes(
-            session,
-            sorted({p.underlying for p in options if p.id not in expired}),
-            since=today - timedelta(days=settings.realized_volatility_window * 2 + 15),
-        ),
-        expiry_closes=await closes_at_expiry(session, [p for p in options if p.id in expired]),
-        risk_free_rate=settings.risk_free_rate,
-        realized_window=settings.realized_volatility_window,
+    market = await market_inputs(
+        session,
+        positions=live,
+        latest=latest,
+        securities=securities,
+        settings=settings,
         today=today,
     )
     valuations = value_positions(positions, market)
@@ -310,9 +291,82 @@ async def load_books(
     return books
 
 
-async def _recent_closes(
+async def market_inputs(
+    session: AsyncSession,
+    *,
+    positions: Sequence[Position],
+    latest: Mapping[str, LatestPrice],
+    securities: Mapping[str, Security],
+    settings: Settings,
+    today: date,
+) -> MarketInputs:
+    """What valuing these open positions at these marks needs besides: dividend yields, the
+    recent closes behind realised volatility, and the closes of expired options' underlyings."""
+    quotes = {s: Quote(float(p.close), p.day) for s, p in latest.items()}
+    options = [p for p in positions if p.expiration is not None]
+    expired = {
+        p.id
+        for p in options
+        if p.expiration is not None
+        and is_expired(
+            p.expiration, quotes[p.underlying].day if p.underlying in quotes else None, today
+        )
+    }
+    return MarketInputs(
+        quotes=quotes,
+        dividend_yields={
+            s: float(sec.dividend_yield)
+            for s, sec in securities.items()
+            if sec.dividend_yield is not None
+        },
+        closes=await recent_closes(
+            session,
+            sorted({p.underlying for p in options if p.id not in expired}),
+            since=today - timedelta(days=settings.realized_volatility_window * 2 + 15),
+        ),
+        expiry_closes=await closes_at_expiry(session, [p for p in options if p.id in expired]),
+        risk_free_rate=settings.risk_free_rate,
+        realized_window=settings.realized_volatility_window,
+        today=today,
+    )
+
+
+async def value_book(
+    session: AsyncSession,
+    *,
+    portfolio: Portfolio,
+    positions: Sequence[Position],
+    latest: Mapping[str, LatestPrice],
+    settings: Settings,
+    today: date,
+) -> Book:
+    """A book of positions that need not be stored (a what-if), valued at these marks."""
+    underlyings = sorted({p.underlying for p in positions})
+    securities = await prices.securities(session, underlyings) if underlyings else {}
+    market = await market_inputs(
+        session,
+        positions=positions,
+        latest=latest,
+        securities=securities,
+        settings=settings,
+        today=today,
+    )
+    valuations = value_positions(positions, market)
+    return Book(
+        portfolio,
+        {p.id: p for p in positions},
+        valuations,
+        dict(latest),
+        securities,
+        {},
+        market,
+    )
+
+
+async def recent_closes(
     session: AsyncSession, symbols: Sequence[str], *, since: date
 ) -> dict[str, np.ndarray]:
+    """Each symbol's closes since `since`, oldest first (symbols without any left out)."""
     if not symbols:
         return {}
     rows = await session.execute(

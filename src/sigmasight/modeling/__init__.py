@@ -1,0 +1,1 @@
+"""What-if modeling: sessions of pro-forma trades on a snapshot of a book, and their impact."""

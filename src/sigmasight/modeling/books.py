@@ -1,0 +1,112 @@
+"""A session's base book and its pro-forma book: positions, not stored, built from the
+session's snapshot and trades."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sigmasight.errors import Invalid
+from sigmasight.instruments import occ
+from sigmasight.instruments.occ import OptionType
+from sigmasight.modeling.models import ModelingSession, ProFormaTrade
+from sigmasight.portfolios.models import Position, PositionType
+from sigmasight.portfolios.positions import position_type_for
+
+OPTION_MULTIPLIER = 100
+
+
+def snapshot_of(position: Position) -> dict[str, Any]:
+    """How a session keeps a base position."""
+    return {
+        "id": str(position.id),
+        "symbol": position.symbol,
+        "underlying": position.underlying,
+        "positionType": position.position_type.value,
+        "quantity": str(position.quantity),
+        "multiplier": position.multiplier,
+        "entryPrice": str(position.entry_price),
+        "entryDate": position.entry_date.isoformat(),
+        "optionType": position.option_type.value if position.option_type else None,
+        "strike": str(position.strike) if position.strike is not None else None,
+        "expiration": position.expiration.isoformat() if position.expiration else None,
+    }
+
+
+def base_positions(session: ModelingSession) -> list[Position]:
+    """The session's base book as (unsaved) positions, with their real ids."""
+    return [
+        Position(
+            id=uuid.UUID(raw["id"]),
+            portfolio_id=session.portfolio_id,
+            symbol=raw["symbol"],
+            underlying=raw["underlying"],
+            position_type=PositionType(raw["positionType"]),
+            quantity=Decimal(raw["quantity"]),
+            multiplier=raw["multiplier"],
+            entry_price=Decimal(raw["entryPrice"]),
+            entry_date=date.fromisoformat(raw["entryDate"]),
+            option_type=OptionType(raw["optionType"]) if raw["optionType"] else None,
+            strike=Decimal(raw["strike"]) if raw["strike"] is not None else None,
+            expiration=date.fromisoformat(raw["expiration"]) if raw["expiration"] else None,
+        )
+        for raw in session.base_positions
+    ]
+
+
+def apply_trades(
+    session: ModelingSession, trades: Sequence[ProFormaTrade], *, today: date
+) -> list[Position]:
+    """The book after the trades, in order: opening trades add a lot at the trade's price,
+    closing trades reduce the symbol's lots of that side, oldest first.
+
+    Raises Invalid (CLOSES_MORE_THAN_HELD) when a trade closes more than the book holds then.
+    """
+    lots = base_positions(session)
+    for trade in trades:
+        signed = trade.quantity * trade.action.sign
+        if not trade.action.closes:
+            lots.append(_lot(session.portfolio_id, trade, signed, today))
+            continue
+        same_side = [p for p in lots if p.symbol == trade.symbol and p.quantity * signed < 0]
+        held = sum((abs(p.quantity) for p in same_side), Decimal(0))
+        if trade.quantity > held:
+            raise Invalid(
+                f"{trade.action.value} {trade.quantity} {trade.symbol}: the book holds {held}.",
+                field="quantity",
+                code="CLOSES_MORE_THAN_HELD",
+            )
+        remaining = trade.quantity
+        for lot in same_side:
+            taken = min(abs(lot.quantity), remaining)
+            lot.quantity += taken if lot.quantity < 0 else -taken
+            remaining -= taken
+        lots = [p for p in lots if p.quantity != 0]
+    return lots
+
+
+def _lot(portfolio_id: uuid.UUID, trade: ProFormaTrade, signed: Decimal, today: date) -> Position:
+    contract = occ.parse_option(trade.symbol) if occ.looks_like_option(trade.symbol) else None
+    return Position(
+        id=trade.id,
+        portfolio_id=portfolio_id,
+        symbol=trade.symbol,
+        underlying=contract.underlying if contract else trade.symbol,
+        position_type=position_type_for(signed, contract.option_type if contract else None),
+        quantity=signed,
+        multiplier=OPTION_MULTIPLIER if contract else 1,
+        entry_price=trade.price,
+        entry_date=today,
+        option_type=contract.option_type if contract else None,
+        strike=contract.strike if contract else None,
+        expiration=contract.expiration if contract else None,
+    )
+
+
+def trade_cost(trade: ProFormaTrade) -> Decimal:
+    """Dollars the trade pays (negative: receives): signed quantity x price x multiplier."""
+    multiplier = OPTION_MULTIPLIER if occ.looks_like_option(trade.symbol) else 1
+    return trade.quantity * trade.action.sign * trade.price * multiplier

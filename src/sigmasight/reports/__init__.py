@@ -1,0 +1,1 @@
+"""Trade and portfolio exports: pure renderers of orders and tables to FIX, CSV, JSON, XLSX."""
