@@ -214,6 +214,25 @@ class ProFormaTradeNode(Node):
         )
 
 
+@strawberry.type(description="One trade of a suggested hedge.")
+class SuggestedLeg:
+    symbol: str = strawberry.field(description="Ticker.")
+    shares: float = strawberry.field(description="Change of the holding, shares (negative: sell).")
+
+
+@strawberry.type(
+    description="A hedge of the pro-forma book sized by the engine: DELTA:<U> (stock of U "
+    "against the delta of the U positions), DOLLAR_DELTA:SPY (SPY against the dollar delta), "
+    "BETA:SPY (SPY against the Market Beta exposure), FACTOR:<ETF> (the largest style factor by "
+    "its ETF, SPY against the ETF's market beta). Whole shares. Add it with `addSuggestedTrade`."
+)
+class SuggestionType:
+    id: str = strawberry.field(description="Stable within the session's current state.")
+    kind: str = strawberry.field(description="DELTA, DOLLAR_DELTA, BETA or FACTOR.")
+    description: str = strawberry.field(description="What it does, in words.")
+    legs: list[SuggestedLeg] = strawberry.field(description="The trades.")
+
+
 @strawberry.type(
     name="ModelingSession",
     description="A what-if session: the portfolio as it stood when the session began (`base`), "
@@ -277,6 +296,25 @@ class ModelingSessionNode(Node):
     @strawberry.field(description="The book after the session's trades.")
     async def pro_forma(self, info: Info) -> PortfolioView:
         return PortfolioView(risk=(await self._books(info.context)).pro_forma)
+
+    @strawberry.field(description="Hedges of the pro-forma book, sized by the engine.")
+    async def suggestions(self, info: Info) -> list[SuggestionType]:
+        ctx = info.context
+        async with ctx.session() as session:
+            modeling = await session.get(ModelingSession, self.session_id)
+            assert modeling is not None
+            found = await modeling_service.suggestions_for(
+                session, ctx.redis, modeling=modeling, settings=ctx.settings
+            )
+        return [
+            SuggestionType(
+                id=s.id,
+                kind=s.kind,
+                description=s.description,
+                legs=[SuggestedLeg(symbol=leg.symbol, shares=float(leg.shares)) for leg in s.legs],
+            )
+            for s in found
+        ]
 
     @strawberry.field(description="What the trades change, figure by figure.")
     async def impact(self, info: Info) -> ImpactType:
@@ -526,6 +564,38 @@ class ModelingMutation:
                     today=ctx.today,
                     **common,
                 )
+            modeling = await modeling_service.get_or_raise(session, actor=actor, session_id=sid)
+            return AddProFormaTradeSuccess(
+                session=ModelingSessionNode.from_model(modeling),
+                trades=[ProFormaTradeNode.from_model(t) for t in added],
+            )
+
+        return await ctx.mutate(work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Add a suggested hedge (`ModelingSession.suggestions`) as trades, sized on "
+        "the pro-forma book as it is now."
+    )
+    async def add_suggested_trade(
+        self,
+        info: Info,
+        session_id: Annotated[strawberry.ID, id_argument("modeling session")],
+        suggestion_id: Annotated[str, strawberry.argument(description="e.g. `BETA:SPY`.")],
+    ) -> AddTradeResult:
+        ctx = info.context
+        actor = ctx.require_actor()
+
+        async def work(session: AsyncSession) -> AddProFormaTradeSuccess:
+            sid = _session_id(session_id)
+            added = await modeling_service.add_suggested(
+                session,
+                ctx.redis,
+                actor=actor,
+                session_id=sid,
+                suggestion_id=suggestion_id,
+                settings=ctx.settings,
+                today=ctx.today,
+            )
             modeling = await modeling_service.get_or_raise(session, actor=actor, session_id=sid)
             return AddProFormaTradeSuccess(
                 session=ModelingSessionNode.from_model(modeling),

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
 from sigmasight.analytics.bsm import DAYS_PER_YEAR, bsm_price
+from sigmasight.analytics.scenarios import FACTOR_ETFS
 from sigmasight.analytics.volatility import realized_volatility
 from sigmasight.auth.actor import Actor
 from sigmasight.errors import Invalid, NotFound
@@ -30,10 +31,12 @@ from sigmasight.modeling.models import (
     SavedModelingSnapshot,
     SessionStatus,
 )
+from sigmasight.modeling.suggestions import MARKET_ETF, Suggestion, actions_for, suggest
 from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios.models import Portfolio, Position
 from sigmasight.portfolios.positions import check_quantity, parse_instrument
+from sigmasight.risk.book_risk import risks_of
 from sigmasight.risk.service import Book, ExposureBasis, recent_closes, value_book
 from sigmasight.settings import Settings
 
@@ -297,8 +300,7 @@ async def _priced(
             code="UNKNOWN_SYMBOL",
         )
     if instrument.symbol not in marks and contract is not None:
-        modeling.marks = marks
-        price = await _model_price(session, modeling, contract, settings)
+        price = await _model_price(session, marks, contract, settings)
         if price is None:
             raise Invalid(
                 f"{instrument.symbol} has no quote and its underlying no volatility to price it.",
@@ -307,6 +309,7 @@ async def _priced(
             )
         underlying_day = marks[instrument.underlying]["day"]
         marks[instrument.symbol] = {"close": str(price), "day": underlying_day, "source": "MODEL"}
+    modeling.marks = marks
     mark = marks[instrument.symbol]
     return (
         instrument.symbol,
@@ -317,13 +320,13 @@ async def _priced(
 
 async def _model_price(
     session: AsyncSession,
-    modeling: ModelingSession,
+    marks: Mapping[str, dict[str, Any]],
     contract: OptionContract,
     settings: Settings,
 ) -> Decimal | None:
     """Black-Scholes-Merton at the underlying's mark and realised volatility (no dividend
     yield), the way the book values an option nobody quotes."""
-    mark = _latest(modeling.marks)[contract.underlying]
+    mark = _latest(marks)[contract.underlying]
     window = settings.realized_volatility_window
     closes = await recent_closes(
         session, [contract.underlying], since=mark.day - timedelta(days=window * 2 + 15)
@@ -584,3 +587,63 @@ async def books(
         today=modeling.as_of,
     )
     return base, pro_forma
+
+
+async def suggestions_for(
+    session: AsyncSession, redis: Redis, *, modeling: ModelingSession, settings: Settings
+) -> list[Suggestion]:
+    """Hedges of the session's pro-forma book, sized at the session's marks (or the latest
+    closes of hedging instruments it has not seen yet)."""
+    _, pro_forma = await books(session, modeling=modeling, settings=settings)
+    (risk,) = await risks_of(session, redis, books=[pro_forma], settings=settings)
+    wanted = {MARKET_ETF, *FACTOR_ETFS, *(p.underlying for p in pro_forma.open_positions)}
+    marks = _latest(modeling.marks)
+    missing = sorted(wanted - set(marks))
+    if missing:
+        marks |= await prices.latest_prices(
+            session, redis, missing, ttl_seconds=settings.latest_price_cache_seconds
+        )
+    return suggest(risk, {s: float(marks[s].close) for s in wanted if s in marks})
+
+
+async def add_suggested(
+    session: AsyncSession,
+    redis: Redis,
+    *,
+    actor: Actor,
+    session_id: uuid.UUID,
+    suggestion_id: str,
+    settings: Settings,
+    today: date,
+) -> list[ProFormaTrade]:
+    """Add a suggested hedge's trades, as the suggestion stands on the current pro forma."""
+    modeling = await _active(session, actor=actor, session_id=session_id)
+    found = {
+        s.id: s for s in await suggestions_for(session, redis, modeling=modeling, settings=settings)
+    }
+    if suggestion_id not in found:
+        raise Invalid(
+            "No such suggestion for this session now; read `suggestions` again.",
+            field="suggestionId",
+            code="UNKNOWN_SUGGESTION",
+        )
+    _, pro_forma = await books(session, modeling=modeling, settings=settings)
+    drafts = []
+    for leg in found[suggestion_id].legs:
+        held = sum(
+            (p.quantity for p in pro_forma.open_positions if p.symbol == leg.symbol),
+            Decimal(0),
+        )
+        drafts += [
+            TradeDraft(action, leg.symbol, qty) for action, qty in actions_for(held, leg.shares)
+        ]
+    return await add_trades(
+        session,
+        redis,
+        actor=actor,
+        session_id=session_id,
+        drafts=drafts,
+        settings=settings,
+        today=today,
+        origin="SUGGESTION",
+    )
