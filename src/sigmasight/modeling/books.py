@@ -36,25 +36,38 @@ def snapshot_of(position: Position) -> dict[str, Any]:
     }
 
 
-def base_positions(session: ModelingSession) -> list[Position]:
-    """The session's base book as (unsaved) positions, with their real ids."""
-    return [
-        Position(
-            id=uuid.UUID(raw["id"]),
-            portfolio_id=session.portfolio_id,
-            symbol=raw["symbol"],
-            underlying=raw["underlying"],
-            position_type=PositionType(raw["positionType"]),
-            quantity=Decimal(raw["quantity"]),
-            multiplier=raw["multiplier"],
-            entry_price=Decimal(raw["entryPrice"]),
-            entry_date=date.fromisoformat(raw["entryDate"]),
-            option_type=OptionType(raw["optionType"]) if raw["optionType"] else None,
-            strike=Decimal(raw["strike"]) if raw["strike"] is not None else None,
-            expiration=date.fromisoformat(raw["expiration"]) if raw["expiration"] else None,
-        )
-        for raw in session.base_positions
-    ]
+# A session's base never changes once taken, so its positions are built once per process:
+# building 500 mapped objects costs more than valuing them. Never mutate what this returns.
+_BASES: dict[uuid.UUID, tuple[Position, ...]] = {}
+MAX_CACHED_BASES = 64
+
+
+def base_positions(session: ModelingSession) -> tuple[Position, ...]:
+    """The session's base book as (unsaved, shared, read-only) positions, with their ids."""
+    found = _BASES.get(session.id)
+    if found is None:
+        found = tuple(_position(session.portfolio_id, raw) for raw in session.base_positions)
+        if len(_BASES) >= MAX_CACHED_BASES:
+            _BASES.pop(next(iter(_BASES)))
+        _BASES[session.id] = found
+    return found
+
+
+def _position(portfolio_id: uuid.UUID, raw: dict[str, Any]) -> Position:
+    return Position(
+        id=uuid.UUID(raw["id"]),
+        portfolio_id=portfolio_id,
+        symbol=raw["symbol"],
+        underlying=raw["underlying"],
+        position_type=PositionType(raw["positionType"]),
+        quantity=Decimal(raw["quantity"]),
+        multiplier=raw["multiplier"],
+        entry_price=Decimal(raw["entryPrice"]),
+        entry_date=date.fromisoformat(raw["entryDate"]),
+        option_type=OptionType(raw["optionType"]) if raw["optionType"] else None,
+        strike=Decimal(raw["strike"]) if raw["strike"] is not None else None,
+        expiration=date.fromisoformat(raw["expiration"]) if raw["expiration"] else None,
+    )
 
 
 def apply_trades(
@@ -65,14 +78,16 @@ def apply_trades(
 
     Raises Invalid (CLOSES_MORE_THAN_HELD) when a trade closes more than the book holds then.
     """
-    lots = base_positions(session)
+    lots = list(base_positions(session))
     for trade in trades:
         signed = trade.quantity * trade.action.sign
         if not trade.action.closes:
             lots.append(_lot(session.portfolio_id, trade, signed, today))
             continue
-        same_side = [p for p in lots if p.symbol == trade.symbol and p.quantity * signed < 0]
-        held = sum((abs(p.quantity) for p in same_side), Decimal(0))
+        same_side = [
+            i for i, p in enumerate(lots) if p.symbol == trade.symbol and p.quantity * signed < 0
+        ]
+        held = sum((abs(lots[i].quantity) for i in same_side), Decimal(0))
         if trade.quantity > held:
             raise Invalid(
                 f"{trade.action.value} {trade.quantity} {trade.symbol}: the book holds {held}.",
@@ -80,12 +95,31 @@ def apply_trades(
                 code="CLOSES_MORE_THAN_HELD",
             )
         remaining = trade.quantity
-        for lot in same_side:
+        for i in same_side:
+            lot = lots[i]
             taken = min(abs(lot.quantity), remaining)
-            lot.quantity += taken if lot.quantity < 0 else -taken
             remaining -= taken
+            # A reduced lot is a new object: the shared base positions stay as they were.
+            lots[i] = _reduced(lot, lot.quantity + (taken if lot.quantity < 0 else -taken))
         lots = [p for p in lots if p.quantity != 0]
     return lots
+
+
+def _reduced(position: Position, quantity: Decimal) -> Position:
+    return Position(
+        id=position.id,
+        portfolio_id=position.portfolio_id,
+        symbol=position.symbol,
+        underlying=position.underlying,
+        position_type=position.position_type,
+        quantity=quantity,
+        multiplier=position.multiplier,
+        entry_price=position.entry_price,
+        entry_date=position.entry_date,
+        option_type=position.option_type,
+        strike=position.strike,
+        expiration=position.expiration,
+    )
 
 
 def _lot(portfolio_id: uuid.UUID, trade: ProFormaTrade, signed: Decimal, today: date) -> Position:

@@ -37,7 +37,7 @@ from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios.models import Portfolio, Position
 from sigmasight.portfolios.positions import check_quantity, parse_instrument
 from sigmasight.risk.book_risk import risks_of
-from sigmasight.risk.service import Book, ExposureBasis, recent_closes, value_book
+from sigmasight.risk.service import Book, ExposureBasis, recent_closes, value_books
 from sigmasight.settings import Settings
 
 MAX_NAME_LENGTH = 100
@@ -567,22 +567,15 @@ async def books(
         )
 
     trades = (await trades_of(session, session_ids=[modeling.id]))[modeling.id]
-    latest = _latest(modeling.marks)
-    base = await value_book(
-        session,
-        portfolio=view(modeling.cash),
-        positions=base_positions(modeling),
-        latest=latest,
-        settings=settings,
-        today=modeling.as_of,
-    )
     # Buying spends cash and selling (short too) brings it in, at the trade's price.
     spent = sum((trade_cost(t) for t in trades), Decimal(0))
-    pro_forma = await value_book(
+    base, pro_forma = await value_books(
         session,
-        portfolio=view(modeling.cash - spent),
-        positions=apply_trades(modeling, trades, today=modeling.as_of),
-        latest=latest,
+        books=[
+            (view(modeling.cash), base_positions(modeling)),
+            (view(modeling.cash - spent), apply_trades(modeling, trades, today=modeling.as_of)),
+        ],
+        latest=_latest(modeling.marks),
         settings=settings,
         today=modeling.as_of,
     )

@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.analytics.bsm import DAYS_PER_YEAR
-from sigmasight.analytics.factors import BetaQuality, FactorBetas, factor_betas
+from sigmasight.analytics.factors import BetaQuality, FactorBetas
 from sigmasight.analytics.profile import RiskProfile, risk_profile
 from sigmasight.analytics.revaluation import Holdings
 from sigmasight.analytics.risk import (
@@ -160,11 +160,7 @@ class BookRisk:
     def betas(self) -> FactorBetas:
         """Factor betas of each priced underlying over the last 150 trading days."""
         _, underlyings, _, _ = self._priced
-        window = slice(-BETA_WINDOW, None)
-        return factor_betas(
-            self.history.rows(underlyings)[:, window],
-            self.history.rows(FACTOR_ETFS)[:, window],
-        )
+        return self.history.factor_betas(underlyings, window=BETA_WINDOW)
 
     def market_beta_of(self, underlying: str) -> float | None:
         _, underlyings, _, _ = self._priced
@@ -393,11 +389,12 @@ async def risks_of(
     )
     history = await load_returns(session, redis, symbols=sorted(symbols), end=end)
     # A book valued on an older close looks back from that close, not from the newest one.
-    return [
-        BookRisk(
-            b,
-            history.until(max((p.day for p in b.prices.values()), default=end)),
-            risk_free_rate=settings.risk_free_rate,
-        )
-        for b in books
-    ]
+    # Books valued on the same close share one history (and its factor regressions).
+    histories: dict[date, ReturnHistory] = {}
+    risks = []
+    for b in books:
+        day = max((p.day for p in b.prices.values()), default=end)
+        if day not in histories:
+            histories[day] = history.until(day)
+        risks.append(BookRisk(b, histories[day], risk_free_rate=settings.risk_free_rate))
+    return risks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmasight.analytics.factors import simple_returns
+from sigmasight.analytics.factors import FactorBetas, factor_betas, simple_returns
+from sigmasight.analytics.scenarios import FACTOR_ETFS
 from sigmasight.marketdata import calendar, prices
 from sigmasight.marketdata.models import DailyBar
 
@@ -26,6 +27,21 @@ class ReturnHistory:
     symbols: list[str]
     days: list[date]  # the trading day each return ends on, oldest first
     returns: np.ndarray  # [symbols x days]
+    # Factor betas already regressed on this history, by the underlyings asked for.
+    _betas: dict[tuple[str, ...], FactorBetas] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def factor_betas(self, underlyings: Sequence[str], *, window: int) -> FactorBetas:
+        """Factor betas of these underlyings over the last `window` returns, regressed once
+        per history (books sharing it, a what-if and its base, share the regression)."""
+        key = (*underlyings, f"window={window}")
+        if key not in self._betas:
+            span = slice(-window, None)
+            self._betas[key] = factor_betas(
+                self.rows(underlyings)[:, span], self.rows(FACTOR_ETFS)[:, span]
+            )
+        return self._betas[key]
 
     def until(self, day: date) -> ReturnHistory:
         """The returns up to and including `day`."""

@@ -331,16 +331,17 @@ async def market_inputs(
     )
 
 
-async def value_book(
+async def value_books(
     session: AsyncSession,
     *,
-    portfolio: Portfolio,
-    positions: Sequence[Position],
+    books: Sequence[tuple[Portfolio, Sequence[Position]]],
     latest: Mapping[str, LatestPrice],
     settings: Settings,
     today: date,
-) -> Book:
-    """A book of positions that need not be stored (a what-if), valued at these marks."""
+) -> list[Book]:
+    """Books of positions that need not be stored (what-ifs), valued at these marks, their
+    market inputs read once for all of them."""
+    positions = [p for _, held in books for p in held]
     underlyings = sorted({p.underlying for p in positions})
     securities = await prices.securities(session, underlyings) if underlyings else {}
     market = await market_inputs(
@@ -351,16 +352,21 @@ async def value_book(
         settings=settings,
         today=today,
     )
-    valuations = value_positions(positions, market)
-    return Book(
-        portfolio,
-        {p.id: p for p in positions},
-        valuations,
-        dict(latest),
-        securities,
-        {},
-        market,
-    )
+    # A position object shared by several books (a what-if keeps its base's) is valued once:
+    # a valuation depends only on the position and the market.
+    valued: dict[int, PositionValuation] = {}
+    result = []
+    for portfolio, held in books:
+        fresh = [p for p in held if id(p) not in valued]
+        by_id = value_positions(fresh, market)
+        valued.update({id(p): by_id[p.id] for p in fresh})
+        valuations = {p.id: valued[id(p)] for p in held}
+        result.append(
+            Book(
+                portfolio, {p.id: p for p in held}, valuations, dict(latest), securities, {}, market
+            )
+        )
+    return result
 
 
 async def recent_closes(
