@@ -18,6 +18,7 @@ from sigmasight.auth.actor import Actor
 from sigmasight.errors import DomainError, Forbidden, Unauthenticated
 from sigmasight.graphql.errors import UserErrorType, to_user_error
 from sigmasight.graphql.loaders import Loaders
+from sigmasight.risk.book_risk import BookRisk
 from sigmasight.settings import Settings
 
 T = TypeVar("T")
@@ -38,6 +39,9 @@ class Context:
     response: Any = None
     # A websocket's connection_init payload, set by the subscription protocol handler.
     connection_params: dict[str, Any] | None = None
+    # Risk of books valued in this request that no stored portfolio stands for (what-ifs),
+    # by the book's identity, so fields under them read their own risk.
+    what_if_risks: dict[int, BookRisk] = field(default_factory=dict)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:

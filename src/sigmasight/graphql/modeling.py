@@ -276,6 +276,8 @@ class ModelingSessionNode(Node):
                         session, ctx.redis, books=books, settings=ctx.settings
                     )
                 self._views = _Views(base, pro_forma)
+                for risk in (base, pro_forma):
+                    ctx.what_if_risks[id(risk.book)] = risk
             return self._views
 
     @strawberry.field(description="The portfolio the session models.")

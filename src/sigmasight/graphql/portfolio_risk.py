@@ -22,6 +22,7 @@ from sigmasight.risk.book_risk import (
     VarMethod,
 )
 from sigmasight.risk.scenario_templates import ScenarioTemplate, scenario_templates
+from sigmasight.risk.service import Book
 
 if TYPE_CHECKING:
     from sigmasight.graphql.types import PositionNode
@@ -51,6 +52,13 @@ async def risk_of(ctx: Context, portfolio_id: uuid.UUID) -> BookRisk:
     risk = await ctx.loaders.risk_by_portfolio_id.load(portfolio_id)
     assert risk is not None  # the portfolio was just read, so it exists
     return risk
+
+
+async def risk_of_book(ctx: Context, book: Book) -> BookRisk:
+    """The risk view of a valued book: a what-if book's own (registered when it was valued),
+    else its stored portfolio's."""
+    registered = ctx.what_if_risks.get(id(book))
+    return registered if registered is not None else await risk_of(ctx, book.portfolio.id)
 
 
 @strawberry.type(description="A risk factor and the ETF whose returns stand for it.")

@@ -12,7 +12,7 @@ import strawberry
 
 from sigmasight.analytics.exposures import LimitStatus
 from sigmasight.graphql.context import Context, Info
-from sigmasight.graphql.portfolio_risk import risk_of
+from sigmasight.graphql.portfolio_risk import risk_of_book
 from sigmasight.risk.service import Book, BookFlag, Exposure, ExposureBasis
 from sigmasight.risk.valuation import Flag, Greeks, VolatilitySource
 
@@ -145,7 +145,7 @@ class ExposureType:
     flags: list[BookFlagEnum] = strawberry.field(  # type: ignore[valid-type]
         description="Why numbers here are partial or null."
     )
-    portfolio_id: strawberry.Private[uuid.UUID]
+    book: strawberry.Private[Book]
     position_ids: strawberry.Private[list[uuid.UUID] | None]
 
     @strawberry.field(
@@ -153,7 +153,7 @@ class ExposureType:
         "positions with a beta, whatever the basis: the SPY position with the same market risk."
     )
     async def beta_adjusted(self, info: Info) -> float:
-        risk = await risk_of(info.context, self.portfolio_id)
+        risk = await risk_of_book(info.context, self.book)
         return risk.beta_adjusted_exposure(self.position_ids)
 
     @classmethod
@@ -161,7 +161,7 @@ class ExposureType:
         cls,
         exposure: Exposure,
         flags: list[BookFlag],
-        portfolio_id: uuid.UUID,
+        book: Book,
         position_ids: list[uuid.UUID] | None,
     ) -> ExposureType:
         totals = exposure.totals
@@ -182,7 +182,7 @@ class ExposureType:
             target_range=TargetRange(min=target[0], max=target[1]) if target else None,
             status=exposure.status,
             flags=flags,
-            portfolio_id=portfolio_id,
+            book=book,
             position_ids=position_ids,
         )
 
@@ -204,7 +204,7 @@ def book_exposure(
         flags.append(BookFlag.NON_POSITIVE_EQUITY)
     if position_ids is not None and not book.totals(position_ids).complete:
         flags.append(BookFlag.INCOMPLETE)
-    return ExposureType.of(exposure, flags, book.portfolio.id, position_ids)
+    return ExposureType.of(exposure, flags, book, position_ids)
 
 
 @strawberry.type(description="Totals over a set of open positions of one portfolio.")

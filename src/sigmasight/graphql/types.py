@@ -40,6 +40,7 @@ from sigmasight.graphql.portfolio_risk import (
     Window,
     finite_or_none,
     risk_of,
+    risk_of_book,
 )
 from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.graphql.risk import (
@@ -312,7 +313,7 @@ class PositionNode(Node):
         "from the 150-day factor regression); null without a beta."
     )
     async def beta_adjusted_exposure(self, info: Info) -> float | None:
-        risk = await risk_of(info.context, self.portfolio_id)
+        risk = await risk_of_book(info.context, self.book)
         return risk.position_beta_adjusted(self.position_id)
 
     @strawberry.field(

@@ -84,9 +84,11 @@ def apply_trades(
         if not trade.action.closes:
             lots.append(_lot(session.portfolio_id, trade, signed, today))
             continue
-        same_side = [
-            i for i, p in enumerate(lots) if p.symbol == trade.symbol and p.quantity * signed < 0
-        ]
+        # Oldest first: by entry date (the base comes by symbol and id), then in book order.
+        same_side = sorted(
+            (i for i, p in enumerate(lots) if p.symbol == trade.symbol and p.quantity * signed < 0),
+            key=lambda i: lots[i].entry_date,
+        )
         held = sum((abs(lots[i].quantity) for i in same_side), Decimal(0))
         if trade.quantity > held:
             raise Invalid(

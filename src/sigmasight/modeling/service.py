@@ -215,7 +215,8 @@ async def add_trades(
             ProFormaTrade(
                 id=uuid.uuid4(),
                 session_id=modeling.id,
-                seq=len(existing) + index,
+                # After the last one: a removal leaves a gap, and counting would reuse a seq.
+                seq=(existing[-1].seq + 1 if existing else 0) + index,
                 action=draft.action,
                 symbol=symbol,
                 quantity=_quantity(draft.quantity, field=f"{field}.quantity"),
@@ -529,6 +530,7 @@ async def close(
     modeling = await _active(session, actor=actor, session_id=session_id)
     modeling.status = status
     await session.flush()
+    await session.refresh(modeling)  # its updated_at moved on the server
     return modeling
 
 
