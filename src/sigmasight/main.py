@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, liveness at /health, readiness at /ready."""
+"""The ASGI application: GraphQL at /graphql, export downloads at /exports/{id}, liveness at
+/health, readiness at /ready."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from starlette.routing import Route, WebSocketRoute
 from sigmasight import __version__
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.graphql.app import GraphQLApp
+from sigmasight.graphql.ids import parse_id
 from sigmasight.ratelimit import RateLimitMiddleware
+from sigmasight.reports.download import download_endpoint
 from sigmasight.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     session_factory = create_session_factory(engine)
     redis = Redis.from_url(settings.redis_url)
     graphql = GraphQLApp(settings=settings, session_factory=session_factory, redis=redis)
+    download = download_endpoint(
+        settings=settings,
+        session_factory=session_factory,
+        parse_id=lambda value: parse_id(value, "Export"),
+    )
 
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "version": __version__})
@@ -85,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/ready", ready, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
+            Route("/exports/{export_id}", download, methods=["GET"]),
         ],
         lifespan=lifespan,
         middleware=[

@@ -6,6 +6,7 @@ from sigmasight.db import Base
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.modeling.models import ModelingSession, ProFormaTrade, SavedModelingSnapshot
 from sigmasight.portfolios.models import Portfolio, Position, Tag, position_tags
+from sigmasight.reports.models import Export
 from sigmasight.risk.models import PortfolioRiskSnapshot, PortfolioSnapshot, PositionSnapshot
 
 metadata = Base.metadata
@@ -14,6 +15,7 @@ __all__ = [
     "BatchJob",
     "BatchJobChunk",
     "DailyBar",
+    "Export",
     "ModelingSession",
     "Portfolio",
     "PortfolioRiskSnapshot",

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # daily returns the realised-volatility fallback uses when an option's IV cannot be solved.
     risk_free_rate: float = Field(default=0.04, ge=-0.05, le=0.5)
     realized_volatility_window: int = Field(default=30, ge=5, le=252)
+    # FIX trade exports: the header's SenderCompID (49) and TargetCompID (56).
+    fix_sender_comp_id: str = "SIGMASIGHT"
+    fix_target_comp_id: str = "BROKER"
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -67,6 +70,15 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
             if value.startswith(prefix):
                 return "postgresql+asyncpg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("fix_sender_comp_id", "fix_target_comp_id")
+    @classmethod
+    def _check_comp_id(cls, value: str) -> str:
+        """A FIX CompID is non-empty printable ASCII: refused at start-up, not at export."""
+        value = value.strip()
+        if not value or not (value.isascii() and value.isprintable()):
+            raise ValueError("FIX comp ids must be non-empty printable ASCII")
         return value
 
     @model_validator(mode="after")

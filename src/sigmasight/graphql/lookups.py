@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from sigmasight.auth import service as auth_service
 from sigmasight.batch import service as batch_service
 from sigmasight.graphql.context import Context
+from sigmasight.graphql.exports import export_node
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.node import Node
 from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode, position_node
@@ -62,4 +63,5 @@ BY_TYPE: dict[str, Callable[[Context, uuid.UUID], Awaitable[Node | None]]] = {
     "Tag": tag,
     "BatchJob": batch_job,
     "User": user,
+    "Export": export_node,
 }

@@ -22,6 +22,7 @@ from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.batch import BatchMutation, BatchQuery, Subscription
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import is_internal
+from sigmasight.graphql.exports import ExportMutation, ExportNode, ExportQuery
 from sigmasight.graphql.ids import from_global_id
 from sigmasight.graphql.imports import ImportMutation
 from sigmasight.graphql.market import BatchJobNode
@@ -61,6 +62,7 @@ class Query(
     RiskQuery,
     BatchQuery,
     ModelingQuery,
+    ExportQuery,
     NodeQuery,
 ):
     pass
@@ -80,6 +82,7 @@ class Mutation(
     AdminMutation,
     BatchMutation,
     ModelingMutation,
+    ExportMutation,
 ):
     pass
 
@@ -103,7 +106,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[PortfolioNode, PositionNode, TagNode, UserNode, BatchJobNode],
+        types=[PortfolioNode, PositionNode, TagNode, UserNode, BatchJobNode, ExportNode],
         extensions=extensions,
     )
 

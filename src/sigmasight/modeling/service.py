@@ -418,15 +418,10 @@ async def trade_to_target(
         ids = [i for i in ids if pro_forma.positions[i].option_type is None]
     current = Decimal(str(pro_forma.exposure(basis, ids).totals.net)) if ids else Decimal(0)
     shares = ((dollars - current) / price).to_integral_value()
-    held = sum(
-        (
-            pro_forma.positions[i].quantity
-            for i in ids
-            if pro_forma.positions[i].option_type is None
-        ),
-        Decimal(0),
-    )
-    drafts = _stock_trades(ticker, held, shares)
+    drafts = [
+        TradeDraft(action, ticker, quantity)
+        for action, quantity in actions_for(_stock_held(pro_forma, ticker), shares)
+    ]
     if not drafts:
         raise Invalid("The book is already at that exposure.", field="dollars", code="NO_CHANGE")
     return await add_trades(
@@ -441,23 +436,10 @@ async def trade_to_target(
     )
 
 
-def _stock_trades(symbol: str, held: Decimal, change: Decimal) -> list[TradeDraft]:
-    """The stock trades that change a holding of `held` shares by `change`: closing what
-    crosses zero first (sell, then short; cover, then buy)."""
-    drafts = []
-    if change > 0:
-        cover = min(change, max(-held, Decimal(0)))
-        if cover:
-            drafts.append(TradeDraft(TradeAction.BUY_TO_COVER, symbol, cover))
-        if change - cover:
-            drafts.append(TradeDraft(TradeAction.BUY, symbol, change - cover))
-    elif change < 0:
-        sell = min(-change, max(held, Decimal(0)))
-        if sell:
-            drafts.append(TradeDraft(TradeAction.SELL, symbol, sell))
-        if -change - sell:
-            drafts.append(TradeDraft(TradeAction.SELL_SHORT, symbol, -change - sell))
-    return drafts
+def _stock_held(book: Book, symbol: str) -> Decimal:
+    """Shares of a stock the book holds, net of longs and shorts."""
+    held = (p.quantity for p in book.open_positions if p.symbol == symbol)
+    return sum(held, Decimal(0))
 
 
 async def update_trade(
@@ -625,10 +607,7 @@ async def add_suggested(
     _, pro_forma = await books(session, modeling=modeling, settings=settings)
     drafts = []
     for leg in found[suggestion_id].legs:
-        held = sum(
-            (p.quantity for p in pro_forma.open_positions if p.symbol == leg.symbol),
-            Decimal(0),
-        )
+        held = _stock_held(pro_forma, leg.symbol)
         drafts += [
             TradeDraft(action, leg.symbol, qty) for action, qty in actions_for(held, leg.shares)
         ]
