@@ -39,7 +39,7 @@ from sigmasight.modeling import service as modeling_service
 from sigmasight.modeling.models import ModelingSession, ProFormaTrade, SessionStatus
 from sigmasight.modeling.service import TradeDraft
 from sigmasight.pagination import PageRequest
-from sigmasight.risk.book_risk import BookRisk, risks_of
+from sigmasight.risk.book_risk import BookRisk
 from sigmasight.risk.service import Book, ExposureBasis
 
 SessionStatusEnum = strawberry.enum(
@@ -269,11 +269,8 @@ class ModelingSessionNode(Node):
                 async with ctx.session() as session:
                     modeling = await session.get(ModelingSession, self.session_id)
                     assert modeling is not None
-                    books = await modeling_service.books(
-                        session, modeling=modeling, settings=ctx.settings
-                    )
-                    base, pro_forma = await risks_of(
-                        session, ctx.redis, books=books, settings=ctx.settings
+                    base, pro_forma = await modeling_service.risks(
+                        session, ctx.redis, modeling=modeling, settings=ctx.settings
                     )
                 self._views = _Views(base, pro_forma)
                 for risk in (base, pro_forma):
@@ -686,8 +683,9 @@ class ModelingMutation:
         async def work(session: AsyncSession) -> SaveModelingSessionSuccess:
             sid = _session_id(session_id)
             modeling = await modeling_service.get_or_raise(session, actor=actor, session_id=sid)
-            books = await modeling_service.books(session, modeling=modeling, settings=ctx.settings)
-            base, pro_forma = await risks_of(session, ctx.redis, books=books, settings=ctx.settings)
+            base, pro_forma = await modeling_service.risks(
+                session, ctx.redis, modeling=modeling, settings=ctx.settings
+            )
             saved = await modeling_service.save_snapshot(
                 session,
                 actor=actor,

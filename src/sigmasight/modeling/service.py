@@ -36,8 +36,14 @@ from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios.models import Portfolio, Position
 from sigmasight.portfolios.positions import check_quantity, parse_instrument
-from sigmasight.risk.book_risk import risks_of
-from sigmasight.risk.service import Book, ExposureBasis, recent_closes, value_books
+from sigmasight.risk.book_risk import BookRisk, risks_of
+from sigmasight.risk.service import (
+    Book,
+    ExposureBasis,
+    RiskLimits,
+    recent_closes,
+    value_books,
+)
 from sigmasight.settings import Settings
 
 MAX_NAME_LENGTH = 100
@@ -533,9 +539,14 @@ async def save_snapshot(
 
 
 async def books(
-    session: AsyncSession, *, modeling: ModelingSession, settings: Settings
+    session: AsyncSession,
+    *,
+    modeling: ModelingSession,
+    settings: Settings,
+    base: Book | None = None,
 ) -> tuple[Book, Book]:
-    """The session's base and pro-forma books, valued at its marks on its day."""
+    """The session's base and pro-forma books, valued at its marks on its day (the base
+    valued anew unless given, valued earlier at the same prices)."""
     portfolio = await session.get(Portfolio, modeling.portfolio_id)
     assert portfolio is not None
 
@@ -553,17 +564,56 @@ async def books(
     trades = (await trades_of(session, session_ids=[modeling.id]))[modeling.id]
     # Buying spends cash and selling (short too) brings it in, at the trade's price.
     spent = sum((trade_cost(t) for t in trades), Decimal(0))
-    base, pro_forma = await value_books(
+    pro_forma_view = (
+        view(modeling.cash - spent),
+        apply_trades(modeling, trades, today=modeling.as_of),
+    )
+    wanted = (
+        [pro_forma_view]
+        if base
+        else [(view(modeling.cash), base_positions(modeling)), pro_forma_view]
+    )
+    known = {id(p): base.valuations[p.id] for p in base_positions(modeling)} if base else None
+    valued = await value_books(
         session,
-        books=[
-            (view(modeling.cash), base_positions(modeling)),
-            (view(modeling.cash - spent), apply_trades(modeling, trades, today=modeling.as_of)),
-        ],
+        books=wanted,
         latest=_latest(modeling.marks),
         settings=settings,
         today=modeling.as_of,
+        known=known,
     )
-    return base, pro_forma
+    return (base, valued[0]) if base else (valued[0], valued[1])
+
+
+# The base book's risk of recent sessions, by (session, price version, limits): it changes
+# only when stored prices or the portfolio's limits do, and it is half the work of an impact.
+_BASE_RISKS: dict[tuple[uuid.UUID, int, RiskLimits], BookRisk] = {}
+MAX_CACHED_RISKS = 32
+
+
+async def risks(
+    session: AsyncSession, redis: Redis, *, modeling: ModelingSession, settings: Settings
+) -> tuple[BookRisk, BookRisk]:
+    """Risk of the session's base and pro-forma books (the base's kept while prices hold)."""
+    portfolio = await session.get(Portfolio, modeling.portfolio_id)
+    assert portfolio is not None
+    # The base's limits are the portfolio's now: a change to them is a new base.
+    limits = RiskLimits.of(portfolio)
+    key = (modeling.id, await prices.price_version(redis), limits)
+    cached = _BASE_RISKS.get(key)
+    base, pro_forma = await books(
+        session, modeling=modeling, settings=settings, base=cached.book if cached else None
+    )
+    if cached is not None:
+        (pro_forma_risk,) = await risks_of(session, redis, books=[pro_forma], settings=settings)
+        return cached, pro_forma_risk
+    base_risk, pro_forma_risk = await risks_of(
+        session, redis, books=[base, pro_forma], settings=settings
+    )
+    if len(_BASE_RISKS) >= MAX_CACHED_RISKS:
+        _BASE_RISKS.pop(next(iter(_BASE_RISKS)))
+    _BASE_RISKS[key] = base_risk
+    return base_risk, pro_forma_risk
 
 
 async def suggestions_for(
@@ -571,8 +621,8 @@ async def suggestions_for(
 ) -> list[Suggestion]:
     """Hedges of the session's pro-forma book, sized at the session's marks (or the latest
     closes of hedging instruments it has not seen yet)."""
-    _, pro_forma = await books(session, modeling=modeling, settings=settings)
-    (risk,) = await risks_of(session, redis, books=[pro_forma], settings=settings)
+    _, risk = await risks(session, redis, modeling=modeling, settings=settings)
+    pro_forma = risk.book
     wanted = {MARKET_ETF, *FACTOR_ETFS, *(p.underlying for p in pro_forma.open_positions)}
     marks = _latest(modeling.marks)
     missing = sorted(wanted - set(marks))

@@ -112,6 +112,7 @@ class BookRisk:
         self.book = book
         self.history = history
         self.risk_free_rate = risk_free_rate
+        self._metrics: dict[tuple[int, RiskView, VarMethod, int], RiskMetrics] = {}
 
     # --- holdings as arrays -------------------------------------------------------------
     @cached_property
@@ -243,6 +244,17 @@ class BookRisk:
         return returns, np.isfinite(returns).sum(axis=1) >= COVERAGE * returns.shape[1]
 
     def risk_metrics(
+        self, *, window: int, view: RiskView, method: VarMethod, horizon_days: int
+    ) -> RiskMetrics:
+        """Risk metrics of the book (see `_risk_metrics`), computed once per set of arguments."""
+        key = (window, view, method, horizon_days)
+        if key not in self._metrics:
+            self._metrics[key] = self._risk_metrics(
+                window=window, view=view, method=method, horizon_days=horizon_days
+            )
+        return self._metrics[key]
+
+    def _risk_metrics(
         self, *, window: int, view: RiskView, method: VarMethod, horizon_days: int
     ) -> RiskMetrics:
         """Today's holdings applied to the last `window` days of their underlyings' returns.

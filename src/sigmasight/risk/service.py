@@ -338,28 +338,32 @@ async def value_books(
     latest: Mapping[str, LatestPrice],
     settings: Settings,
     today: date,
+    known: Mapping[int, PositionValuation] | None = None,
 ) -> list[Book]:
-    """Books of positions that need not be stored (what-ifs), valued at these marks, their
-    market inputs read once for all of them."""
+    """Books of positions that need not be stored (what-ifs), valued at these marks.
+
+    A position object shared by several books (a what-if keeps its base's) is valued once, and
+    not at all when `known` (valuations by position object, from an earlier call at the same
+    marks) has it: a valuation depends only on the position and the market.
+    """
+    valued: dict[int, PositionValuation] = dict(known or {})
     positions = [p for _, held in books for p in held]
+    fresh = list({id(p): p for p in positions if id(p) not in valued}.values())
     underlyings = sorted({p.underlying for p in positions})
     securities = await prices.securities(session, underlyings) if underlyings else {}
     market = await market_inputs(
         session,
-        positions=positions,
+        positions=fresh,
         latest=latest,
         securities=securities,
         settings=settings,
         today=today,
     )
-    # A position object shared by several books (a what-if keeps its base's) is valued once:
-    # a valuation depends only on the position and the market.
-    valued: dict[int, PositionValuation] = {}
     result = []
     for portfolio, held in books:
-        fresh = [p for p in held if id(p) not in valued]
-        by_id = value_positions(fresh, market)
-        valued.update({id(p): by_id[p.id] for p in fresh})
+        todo = [p for p in held if id(p) not in valued]
+        by_id = value_positions(todo, market)
+        valued.update({id(p): by_id[p.id] for p in todo})
         valuations = {p.id: valued[id(p)] for p in held}
         result.append(
             Book(
