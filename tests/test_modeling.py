@@ -802,3 +802,44 @@ async def test_a_suggestion_the_session_no_longer_has_is_a_user_error(
     assert result["__typename"] == "ValidationError"
     assert result["code"] == "UNKNOWN_SUGGESTION"
     assert await session_trades(alice, sid) == []
+
+
+SUGGESTIONS_WITH = """
+query($id: ID!, $with: String) { modelingSession(id: $id) {
+  suggestions(hedgeWith: $with) { id kind legs { symbol shares } }
+} }
+"""
+
+
+async def test_a_beta_hedge_with_a_chosen_etf_is_sized_by_its_own_beta(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: an ETF that moves with SPY (same daily returns at 1.5x the price), and a stock
+    # that does not (an independent walk: no hedge is offered with it)
+    market = await store_market(app)
+    twin = [
+        bar_row("XLK", day, round(float(close) * 1.5, 2))
+        for day, close in zip(DAYS, market.closes["SPY"], strict=True)
+    ]
+    async with app.state.engine.begin() as conn:
+        await conn.execute(insert(DailyBar), twin)
+    pid = await portfolio_with(alice, {"AAA": 3000.0, "SPY": 8000.0})
+    sid = await start_session(alice, pid)
+    offered = (await alice.api.gql(SUGGESTIONS_WITH, {"id": sid, "with": "XLK"}))[
+        "modelingSession"
+    ]["suggestions"]
+    unrelated = (await alice.api.gql(SUGGESTIONS_WITH, {"id": sid, "with": "EEE"}))[
+        "modelingSession"
+    ]["suggestions"]
+    assert "BETA:XLK" in {s["id"] for s in offered}
+    assert "BETA:EEE" not in {s["id"] for s in unrelated}
+
+    # when
+    result = await add_suggested(alice, sid, "BETA:XLK")
+
+    # then
+    assert result["__typename"] == "AddProFormaTradeSuccess", result
+    assert [t["symbol"] for t in result["trades"]] == ["XLK"]
+    after = await suggestions_of(alice, sid)
+    hedged = next(f for f in after["proForma"]["factorExposures"] if f["factor"]["etf"] == "SPY")
+    assert abs(hedged["beta"]) <= 0.01

@@ -297,13 +297,27 @@ class ModelingSessionNode(Node):
         return PortfolioView(risk=(await self._books(info.context)).pro_forma)
 
     @strawberry.field(description="Hedges of the pro-forma book, sized by the engine.")
-    async def suggestions(self, info: Info) -> list[SuggestionType]:
+    async def suggestions(
+        self,
+        info: Info,
+        hedge_with: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Also offer a beta hedge with this ETF or stock (BETA:<it>), sized "
+                "by its own market beta over 150 days; SPY's is always offered."
+            ),
+        ] = None,
+    ) -> list[SuggestionType]:
         ctx = info.context
         async with ctx.session() as session:
             modeling = await session.get(ModelingSession, self.session_id)
             assert modeling is not None
             found = await modeling_service.suggestions_for(
-                session, ctx.redis, modeling=modeling, settings=ctx.settings
+                session,
+                ctx.redis,
+                modeling=modeling,
+                settings=ctx.settings,
+                hedge_with=hedge_with,
             )
         return [
             SuggestionType(

@@ -36,7 +36,8 @@ from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios.models import Portfolio, Position
 from sigmasight.portfolios.positions import check_quantity, parse_instrument
-from sigmasight.risk.book_risk import BookRisk, risks_of
+from sigmasight.risk.book_risk import BETA_WINDOW, BookRisk, risks_of
+from sigmasight.risk.history import load_returns
 from sigmasight.risk.service import (
     Book,
     ExposureBasis,
@@ -49,6 +50,7 @@ from sigmasight.settings import Settings
 MAX_NAME_LENGTH = 100
 MAX_TRADES = 500  # per session
 WEIGHT_TOLERANCE = Decimal("0.0001")
+MIN_HEDGE_BETA = 0.3  # a beta hedge's instrument must move at least this much with SPY
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,20 +619,38 @@ async def risks(
 
 
 async def suggestions_for(
-    session: AsyncSession, redis: Redis, *, modeling: ModelingSession, settings: Settings
+    session: AsyncSession,
+    redis: Redis,
+    *,
+    modeling: ModelingSession,
+    settings: Settings,
+    hedge_with: str | None = None,
 ) -> list[Suggestion]:
     """Hedges of the session's pro-forma book, sized at the session's marks (or the latest
-    closes of hedging instruments it has not seen yet)."""
+    closes of hedging instruments it has not seen yet); `hedge_with` adds a beta hedge with
+    that instrument, sized by its own market beta."""
     _, risk = await risks(session, redis, modeling=modeling, settings=settings)
     pro_forma = risk.book
+    hedge = hedge_with.strip().upper() if hedge_with else None
     wanted = {MARKET_ETF, *FACTOR_ETFS, *(p.underlying for p in pro_forma.open_positions)}
+    wanted |= {hedge} if hedge else set()
     marks = _latest(modeling.marks)
     missing = sorted(wanted - set(marks))
     if missing:
         marks |= await prices.latest_prices(
             session, redis, missing, ttl_seconds=settings.latest_price_cache_seconds
         )
-    return suggest(risk, {s: float(marks[s].close) for s in wanted if s in marks})
+    beta_hedges = {}
+    if hedge and hedge != MARKET_ETF and risk.history.days:
+        history = await load_returns(
+            session, redis, symbols=[hedge, *FACTOR_ETFS], end=risk.history.days[-1]
+        )
+        beta = float(history.factor_betas([hedge], window=BETA_WINDOW).betas[0, 0])
+        # An instrument that barely moves with the market cannot hedge it.
+        if math.isfinite(beta) and abs(beta) >= MIN_HEDGE_BETA:
+            beta_hedges[hedge] = beta
+    hedge_prices = {s: float(marks[s].close) for s in wanted if s in marks}
+    return suggest(risk, hedge_prices, beta_hedges)
 
 
 async def add_suggested(
@@ -645,9 +665,15 @@ async def add_suggested(
 ) -> list[ProFormaTrade]:
     """Add a suggested hedge's trades, as the suggestion stands on the current pro forma."""
     modeling = await _active(session, actor=actor, session_id=session_id)
-    found = {
-        s.id: s for s in await suggestions_for(session, redis, modeling=modeling, settings=settings)
-    }
+    kind, _, instrument = suggestion_id.partition(":")
+    current = await suggestions_for(
+        session,
+        redis,
+        modeling=modeling,
+        settings=settings,
+        hedge_with=instrument if kind == "BETA" else None,
+    )
+    found = {s.id: s for s in current}
     if suggestion_id not in found:
         raise Invalid(
             "No such suggestion for this session now; read `suggestions` again.",

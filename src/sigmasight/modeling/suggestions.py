@@ -43,9 +43,12 @@ def _shares(amount: float) -> Decimal:
     return Decimal(round(amount)) if np.isfinite(amount) else Decimal(0)
 
 
-def suggest(risk: BookRisk, prices: dict[str, float]) -> list[Suggestion]:
+def suggest(
+    risk: BookRisk, prices: dict[str, float], beta_hedges: dict[str, float] | None = None
+) -> list[Suggestion]:
     """Hedges of the book's delta, beta and largest factor exposure; `prices` are the marks
-    of the hedging instruments (SPY, the factor ETFs, the underlyings)."""
+    of the hedging instruments (SPY, the factor ETFs, the underlyings); `beta_hedges` are other
+    instruments to offer a beta hedge with, and their own market betas."""
     book = risk.book
     found: list[Suggestion] = []
     delta: dict[str, float] = {}
@@ -84,17 +87,19 @@ def suggest(risk: BookRisk, prices: dict[str, float]) -> list[Suggestion]:
             )
         exposures = {f.etf: f for f in risk.factor_exposures()}
         market = exposures[MARKET_ETF].dollar_exposure
-        shares = _shares(-market / spy)
-        if shares:
-            found.append(
-                Suggestion(
-                    f"BETA:{MARKET_ETF}",
-                    "BETA",
-                    f"Neutralise the book's beta to SPY (${market:,.0f} of Market Beta "
-                    "exposure) with SPY.",
-                    [Leg(MARKET_ETF, shares)],
+        for hedge, beta in {MARKET_ETF: 1.0, **(beta_hedges or {})}.items():
+            price = prices.get(hedge)
+            shares = _shares(-market / (price * beta)) if price and beta else Decimal(0)
+            if shares:
+                found.append(
+                    Suggestion(
+                        f"BETA:{hedge}",
+                        "BETA",
+                        f"Neutralise the book's beta to SPY (${market:,.0f} of Market Beta "
+                        f"exposure) with {hedge} (its own beta {beta:.2f}).",
+                        [Leg(hedge, shares)],
+                    )
                 )
-            )
         factor = _largest_style_factor(risk, prices, spy)
         if factor is not None:
             found.append(factor)
