@@ -42,6 +42,7 @@ ANCHOR = date(2026, 11, 20)  # the day each symbol trades at its reference price
 FACTORS = ("market", "momentum", "value", "growth", "quality", "size", "low_vol", "rates")
 FACTOR_DAILY_VOL = np.array([0.010, 0.006, 0.005, 0.005, 0.004, 0.006, 0.004, 0.007])
 MARKET_DRIFT = 0.0003  # per trading day, about 8% a year
+MAX_CACHED_SERIES = 1_000  # (symbol, last day) series kept: about 25 KB each
 RISK_FREE_RATE = 0.04  # continuously compounded, used to price synthetic options
 
 # ETF proxies: beta to the market and loadings on the style factors (in FACTORS order).
@@ -80,6 +81,11 @@ def _loadings(seed: int, symbol: str) -> _Loadings:
     jitter = rng.normal(0, 0.15, size=len(FACTORS))
     idio = float(rng.uniform(0.010, 0.020))
     return _Loadings(style + jitter, idio, price)
+
+
+@cache
+def _trading_days_since_epoch(last: date) -> list[date]:
+    return calendar.trading_days(EPOCH, last)
 
 
 @cache
@@ -130,9 +136,23 @@ class SyntheticProvider:
     def __init__(self, *, seed: int = 42, today: Callable[[], date] = clock.today) -> None:
         self.seed = seed
         self._today = today
+        # Each symbol's whole series, built once per day it ends on: option quotes for many
+        # days of one underlying read it again and again.
+        self._series: dict[tuple[str, date], tuple[list[date], npt.NDArray[np.float64]]] = {}
 
     def _closes(self, symbol: str, end: date) -> tuple[list[date], npt.NDArray[np.float64]]:
-        days = calendar.trading_days(EPOCH, max(end, ANCHOR))
+        last = max(end, self._today(), ANCHOR)  # one series per symbol and day, sliced
+        key = (symbol, last)
+        if key not in self._series:
+            if len(self._series) >= MAX_CACHED_SERIES:
+                self._series.clear()
+            self._series[key] = self._build(symbol, last)
+        days, closes = self._series[key]
+        keep = bisect_right(days, end)
+        return days[:keep], closes[:keep]
+
+    def _build(self, symbol: str, last: date) -> tuple[list[date], npt.NDArray[np.float64]]:
+        days = _trading_days_since_epoch(last)  # one list shared by every symbol
         factors = _factor_returns(self.seed, len(days))
         loadings = _loadings(self.seed, symbol)
         noise = self._stream(symbol, "noise").standard_normal(len(days))
@@ -141,9 +161,7 @@ class SyntheticProvider:
         path = np.cumsum(log_returns)
         # Levels are pinned at the anchor day so that recent prices stay plausible.
         anchor = path[days.index(ANCHOR) if ANCHOR in days else bisect_left(days, ANCHOR)]
-        closes = loadings.start_price * np.exp(path - anchor)
-        keep = bisect_right(days, end)
-        return days[:keep], closes[:keep]
+        return days, loadings.start_price * np.exp(path - anchor)
 
     def _stream(self, symbol: str, stream: str) -> np.random.Generator:
         return np.random.default_rng(_digest(self.seed, stream, symbol))
