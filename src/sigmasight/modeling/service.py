@@ -6,7 +6,7 @@ import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -44,6 +44,7 @@ from sigmasight.risk.service import (
     RiskLimits,
     recent_closes,
     value_books,
+    volatility_lookback,
 )
 from sigmasight.settings import Settings
 
@@ -118,12 +119,8 @@ async def create(
     return modeling
 
 
-def _mark(price: LatestPrice, source: str | None = None) -> dict[str, Any]:
-    return {
-        "close": str(price.close),
-        "day": price.day.isoformat(),
-        "source": source or price.source,
-    }
+def _mark(price: LatestPrice) -> dict[str, Any]:
+    return {"close": str(price.close), "day": price.day.isoformat(), "source": price.source}
 
 
 def _latest(marks: Mapping[str, dict[str, Any]]) -> dict[str, LatestPrice]:
@@ -336,12 +333,12 @@ async def _model_price(
     """Black-Scholes-Merton at the underlying's mark and realised volatility (no dividend
     yield), the way the book values an option nobody quotes."""
     mark = _latest(marks)[contract.underlying]
-    window = settings.realized_volatility_window
     closes = await recent_closes(
-        session, [contract.underlying], since=mark.day - timedelta(days=window * 2 + 15)
+        session, [contract.underlying], since=mark.day - volatility_lookback(settings)
     )
     if contract.underlying not in closes:
         return None
+    window = settings.realized_volatility_window
     vol = realized_volatility(closes[contract.underlying], window=window)
     years = max((contract.expiration - mark.day).days, 0) / DAYS_PER_YEAR
     is_call = contract.option_type is OptionType.CALL
@@ -630,6 +627,18 @@ async def suggestions_for(
     closes of hedging instruments it has not seen yet); `hedge_with` adds a beta hedge with
     that instrument, sized by its own market beta."""
     _, risk = await risks(session, redis, modeling=modeling, settings=settings)
+    return await _hedges(session, redis, modeling, settings, risk, hedge_with)
+
+
+async def _hedges(
+    session: AsyncSession,
+    redis: Redis,
+    modeling: ModelingSession,
+    settings: Settings,
+    risk: BookRisk,
+    hedge_with: str | None,
+) -> list[Suggestion]:
+    """`suggestions_for` on the pro-forma book's risk, already valued."""
     pro_forma = risk.book
     hedge = hedge_with.strip().upper() if hedge_with else None
     wanted = {MARKET_ETF, *FACTOR_ETFS, *(p.underlying for p in pro_forma.open_positions)}
@@ -666,13 +675,9 @@ async def add_suggested(
     """Add a suggested hedge's trades, as the suggestion stands on the current pro forma."""
     modeling = await _active(session, actor=actor, session_id=session_id)
     kind, _, instrument = suggestion_id.partition(":")
-    current = await suggestions_for(
-        session,
-        redis,
-        modeling=modeling,
-        settings=settings,
-        hedge_with=instrument if kind == "BETA" else None,
-    )
+    _, risk = await risks(session, redis, modeling=modeling, settings=settings)
+    hedge_with = instrument if kind == "BETA" else None
+    current = await _hedges(session, redis, modeling, settings, risk, hedge_with)
     found = {s.id: s for s in current}
     if suggestion_id not in found:
         raise Invalid(
@@ -680,10 +685,9 @@ async def add_suggested(
             field="suggestionId",
             code="UNKNOWN_SUGGESTION",
         )
-    _, pro_forma = await books(session, modeling=modeling, settings=settings)
     drafts = []
     for leg in found[suggestion_id].legs:
-        held = _stock_held(pro_forma, leg.symbol)
+        held = _stock_held(risk.book, leg.symbol)
         drafts += [
             TradeDraft(action, leg.symbol, qty) for action, qty in actions_for(held, leg.shares)
         ]

@@ -38,7 +38,7 @@ from sigmasight.analytics.scenarios import FACTOR_ETFS, Shock, scenario_pnl, und
 from sigmasight.instruments.occ import OptionType
 from sigmasight.risk.history import ReturnHistory, load_returns
 from sigmasight.risk.service import Book
-from sigmasight.risk.valuation import OptionInputs
+from sigmasight.risk.valuation import OptionInputs, finite_or_none
 from sigmasight.settings import Settings
 
 BETA_WINDOW = 150  # trading days of returns behind each factor regression
@@ -168,7 +168,7 @@ class BookRisk:
         if underlying not in underlyings:
             return None
         beta = self.betas.betas[underlyings.index(underlying), 0]
-        return float(beta) if np.isfinite(beta) else None
+        return finite_or_none(beta)
 
     def factor_exposures(self) -> list[FactorExposure]:
         """Exposure to each of the 8 factors: sum of delta-adjusted exposure x beta."""
@@ -304,7 +304,7 @@ class BookRisk:
             stats,
             var95,
             var99,
-            float(avg) if np.isfinite(avg) else None,
+            finite_or_none(avg),
             excluded,
         )
 

@@ -22,7 +22,7 @@ from sigmasight.marketdata import prices
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.prices import LatestPrice
 from sigmasight.portfolios.models import Portfolio, Position
-from sigmasight.risk.service import Book, closes_at_expiry
+from sigmasight.risk.service import Book, closes_at_expiry, volatility_lookback
 from sigmasight.risk.valuation import MarketInputs, Quote, value_positions
 from sigmasight.settings import Settings
 
@@ -111,7 +111,7 @@ async def load_books_on(
     symbols = sorted({p.symbol for p in positions} | {p.underlying for p in positions})
     options = [p for p in positions if p.expiration is not None]
     optioned = {p.underlying for p in options}  # realised volatility is needed for these only
-    lookback = timedelta(days=settings.realized_volatility_window * 2 + 15)
+    lookback = volatility_lookback(settings)
     series = await _closes(
         session, symbols, volatility_symbols=optioned, first=first, last=last, lookback=lookback
     )

@@ -291,6 +291,12 @@ async def load_books(
     return books
 
 
+def volatility_lookback(settings: Settings) -> timedelta:
+    """Calendar days of closes read for realised volatility: twice its window of trading
+    days, plus room for holidays."""
+    return timedelta(days=settings.realized_volatility_window * 2 + 15)
+
+
 async def market_inputs(
     session: AsyncSession,
     *,
@@ -322,7 +328,7 @@ async def market_inputs(
         closes=await recent_closes(
             session,
             sorted({p.underlying for p in options if p.id not in expired}),
-            since=today - timedelta(days=settings.realized_volatility_window * 2 + 15),
+            since=today - volatility_lookback(settings),
         ),
         expiry_closes=await closes_at_expiry(session, [p for p in options if p.id in expired]),
         risk_free_rate=settings.risk_free_rate,

@@ -29,7 +29,7 @@ from sigmasight.risk.daily import load_books_on
 from sigmasight.risk.history import LOOKBACK_DAYS, load_returns
 from sigmasight.risk.models import PortfolioRiskSnapshot, PortfolioSnapshot, PositionSnapshot
 from sigmasight.risk.service import Book
-from sigmasight.risk.valuation import Greeks, PositionValuation
+from sigmasight.risk.valuation import Greeks, PositionValuation, finite_or_none
 from sigmasight.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -145,11 +145,11 @@ def risk_row(risk: BookRisk) -> dict[str, Any]:
         "day": risk.book.market.today,
         "window": RISK_WINDOW,
         "observations": historical.observations,
-        "annualized_volatility": _finite(stats.annualized_volatility) if stats else None,
-        "beta": _finite(stats.beta) if stats else None,
-        "sharpe_ratio": _finite(stats.sharpe_ratio) if stats else None,
-        "sortino_ratio": _finite(stats.sortino_ratio) if stats else None,
-        "max_drawdown": _finite(stats.max_drawdown) if stats else None,
+        "annualized_volatility": finite_or_none(stats.annualized_volatility) if stats else None,
+        "beta": finite_or_none(stats.beta) if stats else None,
+        "sharpe_ratio": finite_or_none(stats.sharpe_ratio) if stats else None,
+        "sortino_ratio": finite_or_none(stats.sortino_ratio) if stats else None,
+        "max_drawdown": finite_or_none(stats.max_drawdown) if stats else None,
         "var_method": VarMethod.HISTORICAL.value,
         "var95": historical.var95.var if historical.var95 else None,
         "var99": historical.var99.var if historical.var99 else None,
@@ -171,10 +171,6 @@ def risk_row(risk: BookRisk) -> dict[str, Any]:
             for f in risk.factor_exposures()
         ],
     }
-
-
-def _finite(value: float) -> float | None:
-    return value if value == value and abs(value) != float("inf") else None
 
 
 async def write_days(

@@ -132,7 +132,8 @@ class MarketInputs:
     today: date
 
 
-def _f(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
+    """The number as a float, or None when it is NaN or infinite (unknown, never invented)."""
     return float(value) if np.isfinite(value) else None
 
 
@@ -286,7 +287,7 @@ def _option_inputs(
         years_to_expiry=max(days, 0) / DAYS_PER_YEAR,
         underlying_price=underlying.close if underlying else None,
         implied_volatility=None,
-        realized_volatility=_f(realized),
+        realized_volatility=finite_or_none(realized),
         volatility=None,
         volatility_source=VolatilitySource.NONE,
         risk_free_rate=market.risk_free_rate,
@@ -377,8 +378,8 @@ def _live_options(
             source = VolatilitySource.REALIZED
         option = replace(
             inputs,
-            implied_volatility=_f(implied[k]),
-            volatility=_f(vol[k]),
+            implied_volatility=finite_or_none(implied[k]),
+            volatility=finite_or_none(vol[k]),
             volatility_source=source,
         )
         scale = float(position.quantity) * position.multiplier
