@@ -106,3 +106,19 @@ async def test_health_answers_while_a_costly_document_is_refused(
     # then
     assert codes(refused.json()) == ["QUERY_TOO_COSTLY"]
     assert health.status_code == 200
+
+
+async def test_a_dozen_fields_of_200_positions_in_each_of_200_portfolios_is_refused(
+    alice: SignedIn,
+) -> None:
+    # given: a short document asking for some 480,000 fields
+    fields = "id symbol quantity multiplier entryPrice entryDate lastPrice marketValue "
+    fields += "unrealizedPnl notionalExposure deltaAdjustedExposure sector"
+    document = (
+        "{ portfolios(first: 200) { edges { node { "
+        f"positions(first: 200) {{ edges {{ node {{ {fields} }} }} }} }} }} }} }}"
+    )
+    # when
+    body = await alice.api.raw(document)
+    # then
+    assert codes(body) == ["QUERY_TOO_COSTLY"]

@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     # Each field costs 1 per item of the lists above it (`first`/`last`, else 50 per connection
-    # page and 20 per other list); an operation costing more is refused before it runs.
-    max_query_cost: int = Field(default=50_000, ge=1)
+    # page and 20 per other list); an operation costing more is refused before it runs. The
+    # dashboard of a 200-position book costs ~16,000, an overview of 200 portfolios ~350,000.
+    max_query_cost: int = Field(default=500_000, ge=1)
     # Schema introspection (`__schema`, `__type`); unset: on in development and tests, off in
     # production. GraphiQL needs it to show the documentation.
     introspection: bool | None = None
