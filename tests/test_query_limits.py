@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from tests.conftest import Api, SignedIn
 from tests.documents import DASHBOARD_WITH_RISK
 from tests.helpers import create_portfolio
@@ -93,19 +91,6 @@ async def test_an_unknown_fragment_is_a_validation_error(api: Api) -> None:
     # then
     assert body.get("data") is None
     assert [e["message"] for e in body["errors"]] == ["Unknown fragment 'Nope'."]
-
-
-async def test_health_answers_while_a_costly_document_is_refused(
-    client: httpx.AsyncClient,
-) -> None:
-    # given
-    document = doubled_fragments(60)
-    # when
-    refused = await client.post("/graphql", json={"query": document})
-    health = await client.get("/health")
-    # then
-    assert codes(refused.json()) == ["QUERY_TOO_COSTLY"]
-    assert health.status_code == 200
 
 
 async def test_a_dozen_fields_of_200_positions_in_each_of_200_portfolios_is_refused(
