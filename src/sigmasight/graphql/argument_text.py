@@ -42,16 +42,21 @@ def _literal_strings(value: ValueNode, path: str) -> Iterator[tuple[str, StringV
 
 
 def _variable_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every string inside a variable's JSON value (keys included), with its path."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _variable_strings(item, f"{path}[{index}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield path, str(key)
-            yield from _variable_strings(item, f"{path}.{key}")
+    """Every string inside a variable's JSON value (keys included), with its path.
+
+    Walked with a stack rather than recursion: JSON nested a few thousand levels deep decodes
+    fine and must not overflow the interpreter's stack here."""
+    pending: list[tuple[Any, str]] = [(value, path)]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, list):
+            pending.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                yield where, str(key)
+                pending.append((child, f"{where}.{key}"))
 
 
 def _error(path: str, node: Node | None = None) -> GraphQLError:
