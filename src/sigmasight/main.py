@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/{export_id}", download, methods=["GET"]),
         ],
         lifespan=lifespan,
+        # The first is outermost: an oversized body still counts against the caller's rate.
         middleware=[
             Middleware(RateLimitMiddleware, settings=settings, redis=redis, paths={"/graphql"}),
             Middleware(

@@ -67,6 +67,8 @@ class DocumentLimits:
 
 @dataclass(frozen=True)
 class Measure:
+    """What a selection adds up to; `too_nested` when it passes `MAX_NESTING`."""
+
     depth: int = 0
     aliases: int = 0
     cost: int = 0
