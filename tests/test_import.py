@@ -170,7 +170,8 @@ async def _upload(user: SignedIn, portfolio_id: str, content: bytes) -> dict[str
             "map": json.dumps({"0": ["variables.input.file"]}),
         },
         files={"0": ("book.csv", content, "text/csv")},
-        headers={"Authorization": f"Bearer {user.api.token}"},
+        # multipart requests must force a CORS preflight (see README, "API conduct")
+        headers={"Authorization": f"Bearer {user.api.token}", "Apollo-Require-Preflight": "true"},
     )
     body = response.json()
     assert not body.get("errors"), body

@@ -20,6 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from sigmasight import __version__
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.graphql.app import GraphQLApp
+from sigmasight.graphql.http_conduct import BodyLimitMiddleware
 from sigmasight.graphql.ids import parse_id
 from sigmasight.ratelimit import RateLimitMiddleware
 from sigmasight.reports.download import download_endpoint
@@ -96,8 +97,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/{export_id}", download, methods=["GET"]),
         ],
         lifespan=lifespan,
+        # The first is outermost: an oversized body still counts against the caller's rate.
         middleware=[
-            Middleware(RateLimitMiddleware, settings=settings, redis=redis, paths={"/graphql"})
+            Middleware(RateLimitMiddleware, settings=settings, redis=redis, paths={"/graphql"}),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_request_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+                paths={"/graphql"},
+            ),
         ],
     )
     app.state.engine = engine

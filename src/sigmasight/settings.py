@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    # Each field costs 1 per item of the lists above it (`first`/`last`, else 50 per connection
+    # page and 20 per other list); an operation costing more is refused before it runs. The
+    # dashboard of a 200-position book costs ~16,000, an overview of 200 portfolios ~350,000.
+    max_query_cost: int = Field(default=500_000, ge=1)
+    # Schema introspection (`__schema`, `__type`); unset: on in development and tests, off in
+    # production. GraphiQL needs it to show the documentation.
+    introspection: bool | None = None
+    # Request bodies past these sizes are refused with 413 before they are read whole: JSON
+    # bodies, and multipart uploads. Both fit the largest CSV import (10 MB, sent as the `csv`
+    # string or as a file) with its escaping or form around it; lower the JSON one when CSV
+    # text is not imported that way.
+    max_request_bytes: int = Field(default=12 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=12 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = 100  # per user (per address when anonymous); 0 turns it off
     # Proxies whose X-Forwarded-For is believed; "*" would let any client pick its own address.
     forwarded_allow_ips: str = "127.0.0.1"
@@ -97,6 +110,10 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.is_development if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.is_development if self.introspection is None else self.introspection
 
     @property
     def get_queries_enabled(self) -> bool:

@@ -45,7 +45,9 @@ class ImportPositionsInput:
         default=None, description="The CSV text. Give either this or `file`."
     )
     file: Upload | None = strawberry.field(
-        default=None, description="The CSV as a multipart upload (at most 10 MB)."
+        default=None,
+        description="The CSV as a multipart upload (GraphQL multipart request spec; at most "
+        "10 MB). The request must send a non-empty `Apollo-Require-Preflight` header.",
     )
     mode: ImportModeEnum = strawberry.field(  # type: ignore[valid-type]
         default=ImportMode.APPEND, description="APPEND (default), REPLACE or VALIDATE."

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import strawberry
 from strawberry.extensions import (
+    DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
 )
 
@@ -20,7 +19,9 @@ from sigmasight.graphql.admin import AdminMutation
 from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.batch import BatchMutation, BatchQuery, Subscription
+from sigmasight.graphql.conduct import QueryConduct
 from sigmasight.graphql.context import Info
+from sigmasight.graphql.document_limits import DocumentLimits
 from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.exports import ExportMutation, ExportNode, ExportQuery
 from sigmasight.graphql.ids import from_global_id
@@ -88,16 +89,23 @@ class Mutation(
 
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The GraphQL schema; with settings, also depth/alias/token limits and, outside development,
-    masking of internal errors."""
+    """The GraphQL schema; with settings, also the conduct rules (token, depth, alias and cost
+    limits, clean text, one chosen operation), introspection as configured and, outside
+    development, masking of internal errors."""
     # Factories, so that each request gets fresh extension instances.
     extensions: list[Callable[[], SchemaExtension]] = []
     if settings is not None:
+        limits = DocumentLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_cost=settings.max_query_cost,
+        )
         extensions += [
-            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+            partial(QueryConduct, limits=limits),
         ]
+        if not settings.introspection_enabled:
+            extensions.append(DisableIntrospection)
         if settings.environment is not Environment.DEVELOPMENT:
             extensions.append(
                 partial(MaskErrors, should_mask_error=is_internal, error_message="Internal error.")
