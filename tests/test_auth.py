@@ -10,8 +10,8 @@ import jwt
 from sigmasight.auth import tokens
 from sigmasight.settings import Settings
 from tests.conftest import Api, SignedIn, sign_up
-from tests.session_support import ShiftedClock, shifted_clock  # noqa: F401 (a fixture)
 from tests.documents import LOGIN, LOGOUT, ME, REFRESH
+from tests.session_support import ShiftedClock
 
 PASSWORD = "correct horse battery"
 

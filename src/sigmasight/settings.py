@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     # cache before PostgreSQL is asked again (revocations and role changes also clear it), and
     # how long Redis may take before PostgreSQL answers instead.
     auth_cache_seconds: int = Field(default=5, ge=0, le=60)
-    auth_redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    auth_redis_timeout_seconds: float = Field(default=0.5, gt=0, le=5)
     # A refresh token presented again within this many seconds of its rotation (two tabs
     # refreshing at once) gets the same new pair; later, reuse revokes the whole session.
     refresh_grace_seconds: int = Field(default=30, ge=0, le=300)

@@ -47,10 +47,13 @@ class SessionState:
     role: Role | None  # the user's role now; None when the session is not live
 
 
-async def bounded(redis_call: Awaitable[T], settings: Settings) -> T | None:
-    """`redis_call`'s answer, or None when Redis fails or is slower than the configured bound."""
+async def bounded(
+    redis_call: Awaitable[T], settings: Settings, *, patience: float = 1.0
+) -> T | None:
+    """`redis_call`'s answer, or None when Redis fails or is slower than the configured bound
+    (times `patience`, for callers that would rather wait than fall back)."""
     try:
-        async with asyncio.timeout(settings.auth_redis_timeout_seconds):
+        async with asyncio.timeout(settings.auth_redis_timeout_seconds * patience):
             return await redis_call
     except (RedisError, OSError, TimeoutError) as exc:
         logger.warning("redis unavailable for session state, using the database: %s", exc)
