@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight.db import Base, IdMixin, TimestampMixin
+from sigmasight.text import fold
 
 
 class Role(StrEnum):
@@ -22,7 +23,12 @@ class User(IdMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), nullable=False)
     # `sigmasight.text.fold(email)`: the one case-insensitive key, unique, so Python and
     # PostgreSQL agree on which two addresses are the same account.
-    email_key: Mapped[str] = mapped_column(String(254), nullable=False, unique=True)
+    email_key: Mapped[str] = mapped_column(
+        String(254),
+        nullable=False,
+        unique=True,
+        default=lambda context: fold(context.get_current_parameters()["email"]),
+    )
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     full_name: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(
