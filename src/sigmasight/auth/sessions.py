@@ -66,6 +66,7 @@ async def bounded(
 async def read_database(
     session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
 ) -> SessionState:
+    """PostgreSQL's answer: live while the family holds an unrevoked, unexpired refresh token."""
     live_token = exists().where(
         and_(
             RefreshToken.family_id == session_id,

@@ -110,8 +110,13 @@ def _tokens(pair: TokenPair) -> AuthTokens:
 
 @strawberry.input(description="A new account.")
 class RegisterInput:
-    email: str = strawberry.field(description="Sign-in email; unique ignoring case.")
-    password: str = strawberry.field(description="At least 10 characters.")
+    email: str = strawberry.field(
+        description="Sign-in email; unique ignoring case and compatibility forms. Invisible "
+        "characters and a name mixing alphabets are refused."
+    )
+    password: str = strawberry.field(
+        description="10 to 256 characters; not a commonly used password, not the email."
+    )
     full_name: str | None = strawberry.field(
         default=None, description="Display name, up to 100 characters."
     )
