@@ -22,6 +22,8 @@ from tests.documents import (
 )
 from tests.helpers import add_position, create_portfolio, create_tag, days_ago
 from tests.test_import import IMPORT
+from tests.test_price_file import IMPORT_PRICES
+from tests.test_sessions import SET_USER_ROLE
 
 PASSWORD = "correct horse battery"
 ACTIVITY = """
@@ -152,3 +154,33 @@ async def test_activity_pages_with_cursors(alice: SignedIn) -> None:
     assert first["pageInfo"]["hasNextPage"] is True
     names = [e["node"]["action"] for e in first["edges"] + rest["edges"]]
     assert names == ["PORTFOLIO_CREATED"] * 3 + ["REGISTER"]
+
+
+async def test_an_admins_change_to_another_account_is_on_that_accounts_log(
+    api: Api, app: Starlette, alice: SignedIn
+) -> None:
+    # given
+    admin = await _admin(api, app)
+    # when
+    await admin.gql(SET_USER_ROLE, {"userId": alice.user_id, "role": "ADMIN"})
+    # then
+    data = await alice.api.gql(ACTIVITY, {"first": 1})
+    node = data["activity"]["edges"][0]["node"]
+    assert node["action"] == "ROLE_CHANGED"
+    assert node["details"] == {"role": "admin"}
+    assert node["userId"] == alice.user_id
+    assert node["actorId"] != alice.user_id
+
+
+async def test_admin_actions_are_on_the_admins_log(api: Api, app: Starlette) -> None:
+    # given
+    admin = await _admin(api, app)
+    csv = "symbol,date,open,high,low,close,volume\nACME,2026-11-16,10,11,9.5,10.5,1000\n"
+    # when
+    result = await admin.gql(IMPORT_PRICES, {"csv": csv})
+    # then
+    assert result["importMarketData"]["__typename"] == "ImportMarketDataSuccess"
+    data = await admin.gql(ACTIVITY, {"first": 1})
+    node = data["activity"]["edges"][0]["node"]
+    assert node["action"] == "IMPORT_MARKET_DATA"
+    assert node["details"] == {"bars": 1, "symbols": 1}
