@@ -25,6 +25,9 @@ from sigmasight.models import metadata
 from sigmasight.settings import Environment, Settings
 from tests.databases import recreate_database
 
+# Fixtures for sign-in and session tests (a movable clock, an app without Redis).
+pytest_plugins = ["tests.session_support"]
+
 TEST_DATABASE = os.environ.get("TEST_DATABASE_NAME", "sigmasight_test")
 TEST_SECRET = "test-secret-of-sufficient-length-0123456789"
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,6 +11,7 @@ from sigmasight.auth import tokens
 from sigmasight.settings import Settings
 from tests.conftest import Api, SignedIn, sign_up
 from tests.documents import LOGIN, LOGOUT, ME, REFRESH
+from tests.session_support import ShiftedClock
 
 PASSWORD = "correct horse battery"
 
@@ -160,11 +161,12 @@ async def test_refresh_rotates_the_pair(api: Api, alice: SignedIn) -> None:
 
 
 async def test_a_reused_refresh_token_is_refused_and_revokes_its_successor(
-    api: Api, alice: SignedIn
+    api: Api, alice: SignedIn, shifted_clock: ShiftedClock, settings: Settings
 ) -> None:
     # given
     rotated = (await api.gql(REFRESH, {"token": alice.refresh_token}))["refreshToken"]
     successor = rotated["tokens"]["refreshToken"]
+    shifted_clock.advance(settings.refresh_grace_seconds + 1)
     # when
     reused = (await api.gql(REFRESH, {"token": alice.refresh_token}))["refreshToken"]
     # then

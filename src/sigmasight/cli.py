@@ -370,18 +370,62 @@ def make_admin(email: str) -> None:
     _require_database(settings)
 
     async def promote() -> bool:
+        from redis.asyncio import Redis
+
         from sigmasight.auth import service as auth_service
         from sigmasight.auth.models import Role
 
         async with _transaction(settings) as session:
             user = await auth_service.get_by_email(session, email=email)
-            if user is not None:
-                user.role = Role.ADMIN
-            return user is not None
+            if user is None:
+                return False
+            await auth_service.set_role(session, user_id=user.id, role=Role.ADMIN)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        try:
+            await auth_service.publish_user_change(
+                redis, user_id=user.id, role=Role.ADMIN, settings=settings
+            )
+        finally:
+            if redis is not None:
+                await redis.aclose()
+        return True
 
     if not asyncio.run(promote()):
         raise click.UsageError(f"No account with email {email}.")
-    click.echo(f"{email} is now an admin; it takes effect at its next sign-in.")
+    click.echo(f"{email} is now an admin, from its next request on.")
+
+
+@main.command("delete-user")
+@click.argument("email")
+@click.confirmation_option(prompt="Delete the account and everything it owns?")
+def delete_user(email: str) -> None:
+    """Delete an account with its portfolios; its sessions end at once."""
+    settings = get_settings()
+    _require_database(settings)
+
+    async def remove() -> bool:
+        from redis.asyncio import Redis
+
+        from sigmasight.auth import service as auth_service
+
+        async with _transaction(settings) as session:
+            user = await auth_service.get_by_email(session, email=email)
+            if user is None:
+                return False
+            await auth_service.delete_user(session, user_id=user.id)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        try:
+            await auth_service.publish_user_change(
+                redis, user_id=user.id, role=None, settings=settings
+            )
+        finally:
+            if redis is not None:
+                await redis.aclose()
+        return True
+
+    if not asyncio.run(remove()):
+        raise click.UsageError(f"No account with email {email}.")
+    click.echo(f"{email} was deleted.")
 
 
 @main.command()

@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings=settings,
         session_factory=session_factory,
         parse_id=lambda value: parse_id(value, "Export"),
+        redis=redis,
     )
 
     async def health(_: Request) -> JSONResponse:

@@ -1,5 +1,6 @@
 """Every mapped table, imported so metadata is complete for Alembic and tests."""
 
+from sigmasight.activity.models import ActivityEvent
 from sigmasight.auth.models import RefreshToken, User
 from sigmasight.batch.models import BatchJob, BatchJobChunk
 from sigmasight.db import Base
@@ -12,6 +13,7 @@ from sigmasight.risk.models import PortfolioRiskSnapshot, PortfolioSnapshot, Pos
 metadata = Base.metadata
 
 __all__ = [
+    "ActivityEvent",
     "BatchJob",
     "BatchJobChunk",
     "DailyBar",

@@ -34,11 +34,13 @@ class RateLimitMiddleware:
 
     def _identity(self, scope: Scope) -> str:
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        actor, _ = auth_service.authenticate_header(
+        # The signature alone keys the count (no session lookup before the limit is applied);
+        # sign-in attempts are throttled per address separately, whatever token they carry.
+        user_id = auth_service.claimed_user(
             headers.get("authorization", ""), settings=self.settings, now=clock.now()
         )
-        if actor is not None:
-            return f"user:{actor.user_id}"
+        if user_id is not None:
+            return f"user:{user_id}"
         client = scope.get("client") or ("unknown", 0)
         return f"ip:{client[0]}"
 

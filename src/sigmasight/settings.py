@@ -33,6 +33,21 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
     access_token_minutes: int = Field(default=30, ge=15, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)
+    # Sessions: how long a session's liveness and a user's role may be served from the Redis
+    # cache before PostgreSQL is asked again (revocations and role changes also clear it), and
+    # how long Redis may take before PostgreSQL answers instead.
+    auth_cache_seconds: int = Field(default=5, ge=0, le=60)
+    auth_redis_timeout_seconds: float = Field(default=0.5, gt=0, le=5)
+    # A refresh token presented again within this many seconds of its rotation (two tabs
+    # refreshing at once) gets the same new pair; later, reuse revokes the whole session.
+    refresh_grace_seconds: int = Field(default=30, ge=0, le=300)
+    # Failed sign-ins: past this many failures in the window, an account (or a client address)
+    # is refused with TOO_MANY_ATTEMPTS before any password is checked; each further failure
+    # doubles the wait, up to the maximum.
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=60)
+    login_lockout_max_seconds: int = Field(default=900, ge=1)
 
     graphiql: bool | None = None
     allow_get_queries: bool | None = None

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight.db import Base, IdMixin, TimestampMixin
+from sigmasight.text import fold
 
 
 class Role(StrEnum):
@@ -20,6 +21,14 @@ class Role(StrEnum):
 class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
     email: Mapped[str] = mapped_column(String(254), nullable=False)
+    # `sigmasight.text.fold(email)`: the one case-insensitive key, unique, so Python and
+    # PostgreSQL agree on which two addresses are the same account.
+    email_key: Mapped[str] = mapped_column(
+        String(254),
+        nullable=False,
+        unique=True,
+        default=lambda context: fold(context.get_current_parameters()["email"]),
+    )
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     full_name: Mapped[str | None] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(
@@ -35,9 +44,6 @@ class User(IdMixin, TimestampMixin, Base):
     )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 
 class RefreshToken(IdMixin, Base):

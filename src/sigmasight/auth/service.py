@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from redis.asyncio import Redis
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sigmasight.auth import passwords, tokens
+from sigmasight.auth import emails, password_policy, passwords, sessions, throttle, tokens
 from sigmasight.auth.actor import Actor
 from sigmasight.auth.models import RefreshToken, Role, User
 from sigmasight.errors import Conflict, Invalid, NotFound, Unauthenticated
@@ -18,14 +19,27 @@ from sigmasight.settings import Settings
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # argon2 hashes any length; the bound keeps a request from buying CPU
-MAX_EMAIL_LENGTH = 254
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Rotation gives the next refresh token an id derived from the spent one, so a token presented
+# twice within the grace window is answered with the very same pair, recomputed, not stored.
+_ROTATION = uuid.UUID("6d3f8f0e-6a8e-4f39-9a44-0d3c1b7f2a51")
 
 
 class RefreshTokenReused(Unauthenticated):
     """Refusal that follows revoking a token family; the revocation must be committed."""
 
     commit_changes = True
+
+    def __init__(self, message: str, *, user_id: uuid.UUID, code: str) -> None:
+        super().__init__(message, code=code)
+        self.user_id = user_id
+
+
+class InvalidCredentials(Unauthenticated):
+    """Wrong email or password; `user_id` names the account when the email was one."""
+
+    def __init__(self, *, user_id: uuid.UUID | None) -> None:
+        super().__init__("Email or password is incorrect.", code="INVALID_CREDENTIALS")
+        self.user_id = user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +49,16 @@ class TokenPair:
     access_expires_at: datetime
     refresh_token: str
     refresh_expires_at: datetime
+    session_id: uuid.UUID
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The address as stored (NFKC, trimmed, lower case)."""
+    return emails.normalise(email)
 
 
 def _validate_credentials(email: str, password: str) -> None:
-    if not email or len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
-        raise Invalid("Enter a valid email address.", field="email", code="INVALID_EMAIL")
+    emails.validate(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
             f"Password must be at least {MIN_PASSWORD_LENGTH} characters.",
@@ -56,11 +71,12 @@ def _validate_credentials(email: str, password: str) -> None:
             field="password",
             code="PASSWORD_TOO_LONG",
         )
+    password_policy.check(password, email=email)
 
 
 async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
-    """The user with this email, compared case-insensitively."""
-    stmt = select(User).where(func.lower(User.email) == normalise_email(email))
+    """The user with this email, compared by the one case-insensitive key."""
+    stmt = select(User).where(User.email_key == emails.key(email))
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -91,19 +107,27 @@ async def create(
     _validate_credentials(email, password)
     if full_name is not None and len(full_name.strip()) > 100:
         raise Invalid("Name must be at most 100 characters.", field="fullName", code="TOO_LONG")
+    taken = Conflict(
+        "An account with this email already exists.", field="email", code="EMAIL_TAKEN"
+    )
     if await get_by_email(session, email=email) is not None:
-        raise Conflict(
-            "An account with this email already exists.", field="email", code="EMAIL_TAKEN"
-        )
+        raise taken
     user = User(
         email=email,
+        email_key=emails.key(email),
         password_hash=await passwords.hash_password_off_loop(password),
         full_name=(full_name or "").strip() or None,
         role=role,
         is_demo=is_demo,
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # Two sign-ups for one address at once: the unique key decides, the loser is told so.
+        if "uq_users_email_key" in str(exc.orig):
+            raise taken from exc
+        raise
     return user
 
 
@@ -114,25 +138,32 @@ async def _issue_tokens(
     settings: Settings,
     now: datetime,
     family_id: uuid.UUID | None = None,
+    token_id: uuid.UUID | None = None,
 ) -> TokenPair:
-    access_lifetime = timedelta(minutes=settings.access_token_minutes)
-    refresh_lifetime = timedelta(days=settings.refresh_token_days)
     record = RefreshToken(
-        id=uuid.uuid4(),
+        id=token_id or uuid.uuid4(),
         user_id=user.id,
         family_id=family_id or uuid.uuid4(),
         issued_at=now,
-        expires_at=now + refresh_lifetime,
+        expires_at=now + timedelta(days=settings.refresh_token_days),
     )
     session.add(record)
     await session.flush()
+    return _pair(user=user, record=record, settings=settings)
+
+
+def _pair(*, user: User, record: RefreshToken, settings: Settings) -> TokenPair:
+    """The tokens for a refresh-token row: the same row always gives the same strings."""
+    now = record.issued_at
+    access_lifetime = timedelta(minutes=settings.access_token_minutes)
+    refresh_lifetime = record.expires_at - record.issued_at
     access = tokens.encode(
         secret=settings.secret_key,
         kind="access",
         subject=user.id,
         issued_at=now,
         lifetime=access_lifetime,
-        extra={"role": user.role.value},
+        extra={"role": user.role.value, "sid": str(record.family_id)},
     )
     refresh = tokens.encode(
         secret=settings.secret_key,
@@ -142,7 +173,9 @@ async def _issue_tokens(
         lifetime=refresh_lifetime,
         extra={"jti": str(record.id)},
     )
-    return TokenPair(user, access, now + access_lifetime, refresh, record.expires_at)
+    return TokenPair(
+        user, access, now + access_lifetime, refresh, record.expires_at, record.family_id
+    )
 
 
 async def register(
@@ -161,30 +194,55 @@ async def register(
 
 
 async def login(
-    session: AsyncSession, *, email: str, password: str, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    redis: Redis,
+    email: str,
+    password: str,
+    address: str | None,
+    settings: Settings,
+    now: datetime,
 ) -> TokenPair:
-    """Check credentials and issue a token pair; one error for a wrong email or password."""
+    """Check credentials and issue a token pair; one error for a wrong email or password.
+
+    Attempts are throttled per account and per client address (TooManyAttempts) before the
+    password is checked, whatever token the request carries."""
     user = await get_by_email(session, email=email)
+    scope = throttle.Scope(account_key=emails.key(email), address=address)
+    await throttle.admit(
+        redis, session, user_id=user.id if user else None, scope=scope, settings=settings, now=now
+    )
     if (
         not await passwords.verify_password_off_loop(user.password_hash if user else None, password)
         or user is None
     ):
-        raise Unauthenticated("Email or password is incorrect.", code="INVALID_CREDENTIALS")
+        raise InvalidCredentials(user_id=user.id if user else None)
+    await throttle.succeeded(redis, scope=scope, settings=settings)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password_off_loop(password)
     user.last_login_at = now
     return await _issue_tokens(session, user=user, settings=settings, now=now)
 
 
-async def _revoke_family(session: AsyncSession, *, family_id: uuid.UUID, now: datetime) -> None:
+async def _revoke_family(
+    session: AsyncSession,
+    *,
+    redis: Redis | None,
+    family_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> None:
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    # Published before the commit: should the commit fail, the session ends early (fails
+    # closed) rather than an access token outliving its logout.
+    await sessions.mark_revoked(redis, session_id=family_id, settings=settings)
 
 
-async def _live_refresh_record(
+async def _refresh_record(
     session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
 ) -> RefreshToken:
     claims = tokens.decode_refresh(refresh_token, secret=settings.secret_key, now=now)
@@ -192,53 +250,137 @@ async def _live_refresh_record(
     record = (await session.execute(stmt)).scalar_one_or_none()
     if record is None or record.user_id != claims.user_id:
         raise Unauthenticated("Invalid token.", code="INVALID_TOKEN")
-    if record.revoked_at is not None:
-        raise Unauthenticated("Refresh token has been revoked.", code="TOKEN_REVOKED")
     return record
 
 
+def _rotated_id(token_id: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(_ROTATION, str(token_id))
+
+
 async def refresh(
-    session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    redis: Redis | None,
+    refresh_token: str,
+    settings: Settings,
+    now: datetime,
 ) -> TokenPair:
-    """Rotate a refresh token. Presenting a used one again revokes its whole family."""
-    try:
-        record = await _live_refresh_record(
-            session, refresh_token=refresh_token, settings=settings, now=now
+    """Rotate a refresh token. Presented again within the grace window (two tabs at once), it
+    gets the same new pair; later, presenting a spent one revokes its whole family."""
+    # The row lock makes concurrent refreshes of one token take turns: the first rotates, the
+    # rest find the rotation done and are answered from it.
+    record = await _refresh_record(session, refresh_token=refresh_token, settings=settings, now=now)
+    if record.revoked_at is None:
+        record.revoked_at = now
+        user = await get_or_raise(session, user_id=record.user_id)
+        return await _issue_tokens(
+            session,
+            user=user,
+            settings=settings,
+            now=now,
+            family_id=record.family_id,
+            token_id=_rotated_id(record.id),
         )
-    except Unauthenticated as exc:
-        if exc.code != "TOKEN_REVOKED":
-            raise
-        # A rotated token came back: someone holds a copy, so every descendant ends as well.
-        claims = tokens.decode_refresh(refresh_token, secret=settings.secret_key, now=now)
-        reused = await session.get(RefreshToken, claims.token_id)
-        if reused is not None:
-            await _revoke_family(session, family_id=reused.family_id, now=now)
-        raise RefreshTokenReused("Refresh token was already used.", code="TOKEN_REVOKED") from exc
-    record.revoked_at = now
-    user = await get_or_raise(session, user_id=record.user_id)
-    return await _issue_tokens(
-        session, user=user, settings=settings, now=now, family_id=record.family_id
+    successor = await session.get(RefreshToken, _rotated_id(record.id))
+    within_grace = now - record.revoked_at <= timedelta(seconds=settings.refresh_grace_seconds)
+    if (
+        within_grace
+        and successor is not None
+        and successor.revoked_at is None
+        and successor.expires_at > now
+    ):
+        user = await get_or_raise(session, user_id=record.user_id)
+        return _pair(user=user, record=successor, settings=settings)
+    # A spent token came back: someone holds a copy, so every descendant ends as well.
+    await _revoke_family(
+        session, redis=redis, family_id=record.family_id, settings=settings, now=now
+    )
+    raise RefreshTokenReused(
+        "Refresh token was already used.", user_id=record.user_id, code="TOKEN_REVOKED"
     )
 
 
 async def logout(
-    session: AsyncSession, *, refresh_token: str, settings: Settings, now: datetime
-) -> None:
-    """Revoke the refresh token and every token rotated from the same login."""
-    record = await _live_refresh_record(
-        session, refresh_token=refresh_token, settings=settings, now=now
+    session: AsyncSession,
+    *,
+    redis: Redis | None,
+    refresh_token: str,
+    settings: Settings,
+    now: datetime,
+) -> uuid.UUID:
+    """Revoke the refresh token and every token rotated from the same login; the user's id."""
+    record = await _refresh_record(session, refresh_token=refresh_token, settings=settings, now=now)
+    if record.revoked_at is not None:
+        raise Unauthenticated("Refresh token has been revoked.", code="TOKEN_REVOKED")
+    await _revoke_family(
+        session, redis=redis, family_id=record.family_id, settings=settings, now=now
     )
-    await _revoke_family(session, family_id=record.family_id, now=now)
+    return record.user_id
 
 
-def authenticate(access_token: str, *, settings: Settings, now: datetime) -> Actor:
-    """The actor an access token speaks for, or Unauthenticated."""
+async def set_role(session: AsyncSession, *, user_id: uuid.UUID, role: Role) -> User:
+    """Change a user's role; publish it with `publish_user_change` once committed."""
+    user = await get_or_raise(session, user_id=user_id)
+    user.role = role
+    await session.flush()
+    return user
+
+
+async def delete_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """Delete a user with everything they own; publish it with `publish_user_change` once
+    committed, so their access tokens stop working at once."""
+    user = await get_or_raise(session, user_id=user_id)
+    await session.delete(user)
+    await session.flush()
+
+
+async def publish_user_change(
+    redis: Redis | None, *, user_id: uuid.UUID, role: Role | None, settings: Settings
+) -> None:
+    """Tell every API process a user's new role, or (role None) that the user is gone."""
+    await sessions.mark_user_changed(redis, user_id=user_id, role=role, settings=settings)
+
+
+async def authenticate(
+    access_token: str,
+    *,
+    settings: Settings,
+    redis: Redis | None,
+    session_factory: async_sessionmaker[AsyncSession],
+    now: datetime,
+) -> Actor:
+    """The actor an access token speaks for, with the user's role as it is now, or
+    Unauthenticated: a bad or expired token, an ended session, a deleted user."""
     claims = tokens.decode_access(access_token, secret=settings.secret_key, now=now)
-    return Actor(user_id=claims.user_id, role=claims.role)
+    if redis is None:
+        async with session_factory() as session:
+            state = await sessions.read_database(
+                session, user_id=claims.user_id, session_id=claims.session_id, now=now
+            )
+    else:
+        state = await sessions.state(
+            redis,
+            session_factory,
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            settings=settings,
+            now=now,
+        )
+    if not state.live or state.role is None:
+        raise Unauthenticated(
+            "This session has ended (signed out, revoked or the account is gone); sign in again.",
+            code="TOKEN_REVOKED",
+        )
+    return Actor(user_id=claims.user_id, role=state.role)
 
 
-def authenticate_header(
-    authorization: str, *, settings: Settings, now: datetime
+async def authenticate_header(
+    authorization: str,
+    *,
+    settings: Settings,
+    redis: Redis | None,
+    session_factory: async_sessionmaker[AsyncSession],
+    now: datetime,
 ) -> tuple[Actor | None, Unauthenticated | None]:
     """The actor an `Authorization: Bearer` header speaks for, or why it speaks for nobody.
 
@@ -253,9 +395,25 @@ def authenticate_header(
         )
         return None, error
     try:
-        return authenticate(token.strip(), settings=settings, now=now), None
+        actor = await authenticate(
+            token.strip(),
+            settings=settings,
+            redis=redis,
+            session_factory=session_factory,
+            now=now,
+        )
+        return actor, None
     except Unauthenticated as error:
         return None, error
+
+
+def claimed_user(authorization: str, *, settings: Settings, now: datetime) -> uuid.UUID | None:
+    """The user a signed, unexpired bearer token names, without asking whether its session is
+    live: cheap enough to key rate limits by, never enough to authorise anything."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return tokens.claimed_subject(token.strip(), secret=settings.secret_key, now=now)
 
 
 async def purge_expired_refresh_tokens(session: AsyncSession, *, now: datetime) -> int:

@@ -21,6 +21,8 @@ TokenKind = Literal["access", "refresh"]
 class AccessClaims:
     user_id: uuid.UUID
     role: Role
+    # The session (refresh-token family) the token was issued for; checked on every request.
+    session_id: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +73,22 @@ def _decode(token: str, *, secret: str, kind: TokenKind, now: datetime) -> dict[
 def decode_access(token: str, *, secret: str, now: datetime) -> AccessClaims:
     payload = _decode(token, secret=secret, kind="access", now=now)
     try:
-        return AccessClaims(user_id=uuid.UUID(payload["sub"]), role=Role(payload["role"]))
+        return AccessClaims(
+            user_id=uuid.UUID(payload["sub"]),
+            role=Role(payload["role"]),
+            session_id=uuid.UUID(payload["sid"]),
+        )
     except (KeyError, ValueError) as exc:
         raise Unauthenticated("Invalid token.", code="INVALID_TOKEN") from exc
+
+
+def claimed_subject(token: str, *, secret: str, now: datetime) -> uuid.UUID | None:
+    """The user a validly signed, unexpired access token names, without asking whether its
+    session is still live: cheap enough for keying rate limits, never enough to authorise."""
+    try:
+        return decode_access(token, secret=secret, now=now).user_id
+    except Unauthenticated:
+        return None
 
 
 def decode_refresh(token: str, *, secret: str, now: datetime) -> RefreshClaims:

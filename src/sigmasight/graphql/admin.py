@@ -7,7 +7,9 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.activity.models import Action
 from sigmasight.errors import Invalid
+from sigmasight.graphql import activity
 from sigmasight.graphql.arguments import result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ValidationError
@@ -45,6 +47,7 @@ class AdminMutation:
             if password is None:
                 raise Invalid("DEMO_PASSWORD is not configured.", code="NOT_CONFIGURED")
             loaded = await reset_demo(session, password=password, today=ctx.today)
+            await activity.record(ctx, session, Action.RESET_DEMO_DATA, details=dict(loaded))
             return ResetDemoDataSuccess(
                 accounts=[DemoAccount(email=e, positions=n) for e, n in loaded.items()]
             )

@@ -65,8 +65,12 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         now = clock.now()
-        actor, auth_error = auth_service.authenticate_header(
-            request.headers.get("authorization", ""), settings=self.settings, now=now
+        actor, auth_error = await auth_service.authenticate_header(
+            request.headers.get("authorization", ""),
+            settings=self.settings,
+            redis=self.redis,
+            session_factory=self.session_factory,
+            now=now,
         )
         return Context(
             settings=self.settings,
@@ -86,8 +90,12 @@ class GraphQLApp(GraphQL[Context, None]):
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
         if isinstance(header, str) and header:
-            actor, error = auth_service.authenticate_header(
-                header, settings=self.settings, now=context.now
+            actor, error = await auth_service.authenticate_header(
+                header,
+                settings=self.settings,
+                redis=self.redis,
+                session_factory=self.session_factory,
+                now=context.now,
             )
             if error is not None:
                 raise ConnectionRejectionError({"message": error.message})

@@ -10,12 +10,14 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.activity.models import Action
 from sigmasight.batch import progress, runs
 from sigmasight.batch import service as batch_service
 from sigmasight.batch.nightly import BACKFILL_HISTORY, KINDS
 from sigmasight.batch.schedule import NIGHTLY, NightlyJob, next_runs
 from sigmasight.clock import MARKET_TIMEZONE
 from sigmasight.errors import Forbidden, Invalid
+from sigmasight.graphql import activity
 from sigmasight.graphql.arguments import id_argument, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ValidationError
@@ -127,6 +129,14 @@ class BatchMutation:
             kind = KINDS[BatchJobName(job).value]
             run = await runs.start(session, kind=kind, as_of=day, requested_by=actor.user_id)
             ctx.enqueue_after_commit(runs.DISPATCH_FUNCTION, str(run.id))
+            await activity.record(
+                ctx,
+                session,
+                Action.RUN_BATCH_JOB,
+                subject_type="BatchJob",
+                subject_id=run.id,
+                details={"job": BatchJobName(job).value, "asOf": day.isoformat()},
+            )
             return RunBatchJobSuccess(job=BatchJobNode.from_model(run))
 
         return await ctx.mutate(work)  # type: ignore[return-value]

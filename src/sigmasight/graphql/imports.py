@@ -8,7 +8,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.file_uploads import Upload
 
+from sigmasight.activity.models import Action
 from sigmasight.errors import Invalid
+from sigmasight.graphql import activity
 from sigmasight.graphql.arguments import Input, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ImportRejectedError, NotFoundError, ValidationError
@@ -99,6 +101,17 @@ class ImportMutation:
             portfolio = await portfolio_service.get_or_raise(
                 session, actor=actor, portfolio_id=portfolio_id
             )
+            if report.applied:
+                details = {"mode": report.mode.value, "created": report.created}
+                details |= {"updated": report.updated, "deleted": report.deleted}
+                await activity.record(
+                    ctx,
+                    session,
+                    Action.IMPORT_POSITIONS,
+                    subject_type="Portfolio",
+                    subject_id=portfolio_id,
+                    details=details,
+                )
             job = None
             if report.applied:
                 job = await schedule_backfill(ctx, session, report.symbols, portfolio.id)

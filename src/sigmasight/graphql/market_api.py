@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.file_uploads import Upload
 
+from sigmasight.activity.models import Action
 from sigmasight.batch import service as batch_service
 from sigmasight.errors import Invalid
-from sigmasight.graphql import lookups
+from sigmasight.graphql import activity, lookups
 from sigmasight.graphql.arguments import (
     After,
     Before,
@@ -157,6 +158,8 @@ class MarketDataMutation:
             data = await read_csv(input.csv, input.file)
             stored = await market_data.import_price_file(session, data=data, now=ctx.now)
             ctx.after_commit(lambda: prices.forget_latest_prices(ctx.redis, stored.symbols))
+            details = {"bars": stored.bars, "symbols": len(stored.symbols)}
+            await activity.record(ctx, session, Action.IMPORT_MARKET_DATA, details=details)
             return ImportMarketDataSuccess(
                 bars=stored.bars, symbols=stored.symbols, profiles=stored.profiles
             )

@@ -8,7 +8,8 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmasight.graphql import lookups
+from sigmasight.activity.models import Action
+from sigmasight.graphql import activity, lookups
 from sigmasight.graphql.arguments import (
     After,
     Before,
@@ -165,6 +166,13 @@ class PortfolioMutation:
             portfolio = await portfolio_service.create(
                 session, actor=actor, name=input.name, description=input.description
             )
+            await activity.record(
+                ctx,
+                session,
+                Action.PORTFOLIO_CREATED,
+                subject_type="Portfolio",
+                subject_id=portfolio.id,
+            )
             return CreatePortfolioSuccess(portfolio=PortfolioNode.from_model(portfolio))
 
         return await ctx.mutate(work)  # type: ignore[return-value]
@@ -184,6 +192,13 @@ class PortfolioMutation:
                 name=input.name,
                 description=input.description,
                 cash=_decimal(input.cash, "cash"),
+            )
+            await activity.record(
+                ctx,
+                session,
+                Action.PORTFOLIO_UPDATED,
+                subject_type="Portfolio",
+                subject_id=portfolio.id,
             )
             return UpdatePortfolioSuccess(portfolio=PortfolioNode.from_model(portfolio))
 
@@ -228,6 +243,13 @@ class PortfolioMutation:
         async def work(session: AsyncSession) -> DeletePortfolioSuccess:
             portfolio_id = require_id(id, "Portfolio")
             await portfolio_service.delete(session, actor=actor, portfolio_id=portfolio_id)
+            await activity.record(
+                ctx,
+                session,
+                Action.PORTFOLIO_DELETED,
+                subject_type="Portfolio",
+                subject_id=portfolio_id,
+            )
             return DeletePortfolioSuccess(deleted_id=to_global_id("Portfolio", portfolio_id))
 
         return await ctx.mutate(work)  # type: ignore[return-value]

@@ -9,7 +9,8 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmasight.graphql import lookups
+from sigmasight.activity.models import Action
+from sigmasight.graphql import activity, lookups
 from sigmasight.graphql.arguments import Input, id_argument, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
@@ -173,6 +174,14 @@ class PositionMutation:
                 today=today,
             )
             job = await schedule_backfill(ctx, session, [position.symbol], position.portfolio_id)
+            await activity.record(
+                ctx,
+                session,
+                Action.POSITION_ADDED,
+                subject_type="Position",
+                subject_id=position.id,
+                details={"symbol": position.symbol},
+            )
             return AddPositionSuccess(
                 position_model=position,
                 backfill_job=BatchJobNode.from_model(job) if job else None,
@@ -206,6 +215,14 @@ class PositionMutation:
                 multiplier=input.multiplier,
                 notes=input.notes,
             )
+            await activity.record(
+                ctx,
+                session,
+                Action.POSITION_UPDATED,
+                subject_type="Position",
+                subject_id=position.id,
+                details={"symbol": position.symbol},
+            )
             return UpdatePositionSuccess(position_model=position)
 
         return await ctx.mutate(work)  # type: ignore[return-value]
@@ -229,6 +246,14 @@ class PositionMutation:
                 exit_date=input.exit_date,
                 today=today,
             )
+            await activity.record(
+                ctx,
+                session,
+                Action.POSITION_CLOSED,
+                subject_type="Position",
+                subject_id=position.id,
+                details={"symbol": position.symbol},
+            )
             return ClosePositionSuccess(position_model=position)
 
         return await ctx.mutate(work)  # type: ignore[return-value]
@@ -245,6 +270,13 @@ class PositionMutation:
         async def work(session: AsyncSession) -> DeletePositionSuccess:
             position_id = require_id(id, "Position")
             await position_service.delete(session, actor=actor, position_id=position_id)
+            await activity.record(
+                ctx,
+                session,
+                Action.POSITION_DELETED,
+                subject_type="Position",
+                subject_id=position_id,
+            )
             return DeletePositionSuccess(deleted_id=to_global_id("Position", position_id))
 
         return await ctx.mutate(work)  # type: ignore[return-value]
@@ -269,6 +301,14 @@ class PositionMutation:
                 actor=actor,
                 position_id=require_id(position_id, "Position", field="positionId"),
                 tag_ids=_tag_ids(tag_ids),
+            )
+            await activity.record(
+                ctx,
+                session,
+                Action.TAGS_SET,
+                subject_type="Position",
+                subject_id=position.id,
+                details={"tags": len(tag_ids)},
             )
             return SetPositionTagsSuccess(position_model=position)
 

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 )
 
 from sigmasight.graphql import lookups
+from sigmasight.graphql.activity import ActivityQuery
 from sigmasight.graphql.admin import AdminMutation
 from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
@@ -65,6 +66,7 @@ class Query(
     ModelingQuery,
     ExportQuery,
     NodeQuery,
+    ActivityQuery,
 ):
     pass
 

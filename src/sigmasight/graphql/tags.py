@@ -7,6 +7,8 @@ from typing import Annotated
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight.activity.models import Action
+from sigmasight.graphql import activity
 from sigmasight.graphql.arguments import Input, id_argument, result_union
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
@@ -86,6 +88,9 @@ class TagMutation:
                 kind=input.kind,
                 description=input.description,
             )
+            await activity.record(
+                ctx, session, Action.TAG_CREATED, subject_type="Tag", subject_id=tag.id
+            )
             return CreateTagSuccess(tag=TagNode.from_model(tag))
 
         return await ctx.mutate(work)  # type: ignore[return-value]
@@ -107,6 +112,9 @@ class TagMutation:
                 kind=input.kind,
                 description=input.description,
             )
+            await activity.record(
+                ctx, session, Action.TAG_UPDATED, subject_type="Tag", subject_id=tag.id
+            )
             return UpdateTagSuccess(tag=TagNode.from_model(tag))
 
         return await ctx.mutate(work)  # type: ignore[return-value]
@@ -121,6 +129,9 @@ class TagMutation:
         async def work(session: AsyncSession) -> DeleteTagSuccess:
             tag_id = require_id(id, "Tag")
             await tag_service.delete(session, actor=actor, tag_id=tag_id)
+            await activity.record(
+                ctx, session, Action.TAG_DELETED, subject_type="Tag", subject_id=tag_id
+            )
             return DeleteTagSuccess(deleted_id=to_global_id("Tag", tag_id))
 
         return await ctx.mutate(work)  # type: ignore[return-value]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,14 +23,19 @@ def download_endpoint(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
     parse_id: Callable[[str], uuid.UUID | None],
+    redis: Redis | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """The route handler: 401 without a valid token, 404 for an id that is unknown, malformed or
     not the caller's (the same answer for each), else the file as an attachment. `parse_id` reads
     the API's id of an export (a Relay global id), which the API layer defines."""
 
     async def download(request: Request) -> Response:
-        actor, error = auth_service.authenticate_header(
-            request.headers.get("authorization", ""), settings=settings, now=clock.now()
+        actor, error = await auth_service.authenticate_header(
+            request.headers.get("authorization", ""),
+            settings=settings,
+            redis=redis,
+            session_factory=session_factory,
+            now=clock.now(),
         )
         if actor is None:
             message = error.message if error else "Send `Authorization: Bearer <accessToken>`."
