@@ -7,12 +7,18 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from starlette.applications import Starlette
 
 from sigmasight import clock
 from tests.conftest import SignedIn
 from tests.documents import ADD_POSITION, CREATE_PORTFOLIO, CREATE_TAG
+
+
+def cents(value: float) -> Any:
+    """A served money amount: the exact `value` rounded to cents, so within half a cent."""
+    return pytest.approx(value, abs=0.005)
 
 
 def days_ago(days: int) -> str:
