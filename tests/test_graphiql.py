@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import socket
 import threading
@@ -77,6 +78,7 @@ def live_server(settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a free local port, in a thread with its own event loop."""
     from sigmasight.main import create_app
 
+    thresholds = gc.get_threshold()  # the app's start-up tunes the collector for a server
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
@@ -89,6 +91,8 @@ def live_server(settings: Settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join()
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")
