@@ -14,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 
+from sigmasight.graphql.ide import ASSETS_DIR
 from sigmasight.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,6 +56,24 @@ async def test_every_asset_of_the_graphiql_page_is_served_and_cached(
         assert response.headers["content-type"].startswith(expected), url
         assert "immutable" in response.headers["cache-control"], url
         assert len(response.content) > 100, url
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "content_encoding"),
+    [("gzip, deflate, br", "gzip"), ("identity", None), ("gzip;q=0, identity", None)],
+)
+async def test_graphiql_script_is_compressed_only_for_clients_that_accept_gzip(
+    client: httpx.AsyncClient, accept_encoding: str, content_encoding: str | None
+) -> None:
+    # when
+    response = await client.get(
+        "/graphql/assets/graphiql.min.js", headers={"Accept-Encoding": accept_encoding}
+    )
+    # then: the same bytes as the vendored file, however they travelled
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == content_encoding
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert response.content == (ASSETS_DIR / "graphiql.min.js").read_bytes()
 
 
 async def test_asset_route_serves_only_the_listed_files(client: httpx.AsyncClient) -> None:

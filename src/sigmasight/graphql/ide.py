@@ -9,6 +9,8 @@ react-dom 18.2.0, graphiql 3.8.3, @graphiql/plugin-explorer 1.0.2), copied uncha
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import hashlib
 import re
 from functools import cache
@@ -96,17 +98,55 @@ def page_response(request: Request) -> HTMLResponse:
     )
 
 
+_gzipped: dict[str, bytes] = {}
+
+
+async def _gzipped_asset(name: str) -> bytes:
+    """The asset gzip-compressed, once per process and off the event loop (graphiql.min.js is
+    3.5 MB, 0.7 MB compressed)."""
+    body = _gzipped.get(name)
+    if body is None:
+        data = (ASSETS_DIR / name).read_bytes()
+        body = await asyncio.to_thread(gzip.compress, data, compresslevel=9, mtime=0)
+        _gzipped[name] = body
+    return body
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header names gzip with a non-zero quality."""
+    for coding in accept_encoding.split(","):
+        token, *params = (part.strip() for part in coding.split(";"))
+        if token.lower() != "gzip":
+            continue
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
+    return False
+
+
 async def asset(request: Request) -> Response:
-    """One vendored GraphiQL file, cached by browsers for a year (its URL changes with it)."""
+    """One vendored GraphiQL file, gzip-compressed when the client accepts it, cached by
+    browsers for a year (its URL changes with it)."""
     name = request.path_params["name"]
     media_type = ASSET_MEDIA_TYPES.get(name)
     if media_type is None:
         return PlainTextResponse("Not found.", status_code=404)
-    return FileResponse(
-        ASSETS_DIR / name,
-        media_type=media_type,
-        headers={"Cache-Control": ASSET_CACHE_CONTROL, "X-Content-Type-Options": "nosniff"},
-    )
+    headers = {
+        "Cache-Control": ASSET_CACHE_CONTROL,
+        "X-Content-Type-Options": "nosniff",
+        "Vary": "Accept-Encoding",
+    }
+    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        body = await _gzipped_asset(name)
+        return Response(
+            body, media_type=media_type, headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return FileResponse(ASSETS_DIR / name, media_type=media_type, headers=headers)
 
 
 def asset_routes(settings: Settings) -> list[Route]:
