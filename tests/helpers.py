@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from starlette.applications import Starlette
 
@@ -14,6 +15,11 @@ from sigmasight import clock
 from sigmasight.auth.sessions import SESSION_CHECK_OPTION
 from tests.conftest import SignedIn
 from tests.documents import ADD_POSITION, CREATE_PORTFOLIO, CREATE_TAG
+
+
+def cents(value: float) -> Any:
+    """A served money amount: the exact `value` rounded to cents, so within half a cent."""
+    return pytest.approx(value, abs=0.005)
 
 
 def days_ago(days: int) -> str:

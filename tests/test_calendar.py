@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -10,6 +10,7 @@ from sigmasight.marketdata.calendar import (
     latest_trading_day,
     nyse_holidays,
     previous_trading_day,
+    session_close,
     trading_days,
     trading_days_back,
 )
@@ -251,3 +252,24 @@ def test_the_last_completed_session_waits_for_the_new_york_close() -> None:
     assert last_completed_session(datetime(2026, 11, 23, 20, 59, tzinfo=UTC)) == date(2026, 11, 20)
     assert last_completed_session(datetime(2026, 11, 23, 21, 0, tzinfo=UTC)) == date(2026, 11, 23)
     assert last_completed_session(datetime(2026, 11, 28, 12, 0, tzinfo=UTC)) == date(2026, 11, 27)
+
+
+def test_the_session_after_thanksgiving_is_complete_at_its_early_close() -> None:
+    # given: 18:00 UTC is 13:00 in New York, when the Friday after Thanksgiving closes
+    # then
+    assert last_completed_session(datetime(2026, 11, 27, 17, 59, tzinfo=UTC)) == date(2026, 11, 25)
+    assert last_completed_session(datetime(2026, 11, 27, 18, 0, tzinfo=UTC)) == date(2026, 11, 27)
+
+
+def test_christmas_eve_closes_early_and_an_ordinary_day_at_four() -> None:
+    # then
+    assert session_close(date(2026, 12, 24)) == time(13, 0)
+    assert session_close(date(2026, 7, 2)) == time(16, 0)
+    assert session_close(date(2026, 12, 23)) == time(16, 0)
+
+
+def test_outside_the_calendar_years_only_weekends_are_closed() -> None:
+    # given: New Year's Day 2047 is a Tuesday
+    # then
+    assert is_trading_day(date(2047, 1, 1))
+    assert not is_trading_day(date(2047, 1, 5))

@@ -29,7 +29,7 @@ from sigmasight.seed import seed_demo
 from tests.book_factory import bar_row
 from tests.conftest import Api, SignedIn
 from tests.documents import LOGIN
-from tests.helpers import add_position, create_portfolio, occ_symbol
+from tests.helpers import add_position, cents, create_portfolio, occ_symbol
 from tests.test_risk_api import black_scholes
 
 VALUATION_DAY = calendar.latest_trading_day(clock.today() - timedelta(days=1))
@@ -95,15 +95,15 @@ async def test_spy_book_has_market_beta_one_and_loses_ten_percent_in_a_ten_perce
     # then
     market = result["factorExposures"][0]
     assert market["factor"] == {"name": "Market Beta", "etf": "SPY"}
-    assert market["dollarExposure"] == pytest.approx(spy_value, rel=1e-9)
-    assert market["beta"] == pytest.approx(spy_value / result["equity"], rel=1e-9)
+    assert market["dollarExposure"] == cents(spy_value)
+    assert market["beta"] == pytest.approx(spy_value / result["equity"], rel=1e-6)
     assert market["rSquared"] == pytest.approx(1.0, abs=1e-9)
     assert market["quality"] == "OK"
     assert all(abs(f["dollarExposure"]) < 1e-6 for f in result["factorExposures"][1:])
     scenario = result["scenarios"][0]
     assert scenario["scenario"]["id"] == "market_down_10"
-    assert scenario["pnl"] == pytest.approx(-0.10 * spy_value, rel=1e-12)
-    assert result["exposures"]["betaAdjusted"] == pytest.approx(spy_value, rel=1e-9)
+    assert scenario["pnl"] == cents(-0.10 * spy_value)
+    assert result["exposures"]["betaAdjusted"] == cents(spy_value)
 
 
 async def test_long_spy_put_gains_its_black_scholes_price_change_in_a_ten_percent_fall(
@@ -210,14 +210,14 @@ async def test_stock_book_var_is_the_quantile_of_its_historical_pnl(
     pnl = 100 * spot["AAA"] * returns["AAA"][-90:] - 50 * spot["BBB"] * returns["BBB"][-90:]
     assert historical["observations"] == 90
     assert historical["varMethod"] == "HISTORICAL"
-    assert historical["var95"] == pytest.approx(-np.quantile(pnl, 0.05), rel=1e-9)
-    assert historical["var99"] == pytest.approx(-np.quantile(pnl, 0.01), rel=1e-9)
+    assert historical["var95"] == cents(-np.quantile(pnl, 0.05))
+    assert historical["var99"] == cents(-np.quantile(pnl, 0.01))
     tail = pnl[pnl <= np.quantile(pnl, 0.05)]
-    assert historical["cvar95"] == pytest.approx(-tail.mean(), rel=1e-9)
+    assert historical["cvar95"] == cents(-tail.mean())
     w = np.array([100 * spot["AAA"], -50 * spot["BBB"]])
     cov = np.cov(np.vstack([returns["AAA"][-90:], returns["BBB"][-90:]]), ddof=1)
     sigma = math.sqrt(w @ cov @ w)
-    assert parametric["var95"] == pytest.approx(1.6448536269514722 * sigma, rel=1e-9)
+    assert parametric["var95"] == cents(1.6448536269514722 * sigma)
     equity = 100 * spot["AAA"] - 50 * spot["BBB"]
     daily = pnl / equity
     assert historical["annualizedVolatility"] == pytest.approx(
@@ -243,7 +243,7 @@ async def test_risk_follows_stored_prices_once_they_change(app: Starlette, alice
     after = (await portfolio_risk(alice, pid))["riskMetrics"]
     # then: the crash is in the history, and today's smaller position is what is at risk
     spot = float(closes["AAA"][-2]) * 0.7
-    assert after["cvar99"] == pytest.approx(100 * spot * 0.3, rel=1e-6)
+    assert after["cvar99"] == cents(100 * spot * 0.3)
     assert after["cvar99"] > 2 * before["cvar99"]
 
 

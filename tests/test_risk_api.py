@@ -20,7 +20,7 @@ from sigmasight import clock
 from sigmasight.marketdata.models import DailyBar, Security
 from tests.book_factory import bar_row
 from tests.conftest import SignedIn
-from tests.helpers import add_position, create_portfolio, days_ago, occ_symbol
+from tests.helpers import add_position, cents, create_portfolio, days_ago, occ_symbol
 
 RATE = 0.04  # the settings' default risk-free rate
 VALUATION_DAY = clock.today() - timedelta(days=1)
@@ -136,13 +136,9 @@ async def test_covered_call_net_delta_is_shares_less_the_calls_delta(
     assert option["valuationDate"] == VALUATION_DAY.isoformat()
     assert option["yearsToExpiry"] == pytest.approx(option["daysToExpiry"] / 365)
     assert result["greeks"]["delta"] == pytest.approx(100 - 100 * ref["delta"], rel=1e-7)
-    assert result["greeks"]["dollarDelta"] == pytest.approx(
-        (100 - 100 * ref["delta"]) * 200.0, rel=1e-7
-    )
+    assert result["greeks"]["dollarDelta"] == cents((100 - 100 * ref["delta"]) * 200.0)
     assert result["greeks"]["gamma"] == pytest.approx(-100 * ref["gamma"], rel=1e-7)
-    assert result["greeks"]["dollarGamma"] == pytest.approx(
-        -100 * ref["gamma"] * 200.0**2 * 0.01, rel=1e-7
-    )
+    assert result["greeks"]["dollarGamma"] == cents(-100 * ref["gamma"] * 200.0**2 * 0.01)
 
 
 async def test_long_straddle_is_near_delta_neutral_and_long_gamma_and_vega(
@@ -249,8 +245,8 @@ async def test_five_position_book_with_cash_totals_and_percentages_by_hand(
     total_value = 100_000 + 50_000 - 30_000 + call_value + put_value
     equity = 100_000 + total_value
     assert result["cash"] == 100_000
-    assert result["totalValue"] == pytest.approx(total_value, rel=1e-9)
-    assert result["equity"] == pytest.approx(equity, rel=1e-9)
+    assert result["totalValue"] == cents(total_value)
+    assert result["equity"] == cents(equity)
     # notional: by side; the written put is short 200 x 250
     notional = result["notional"]
     long_n = 100_000 + 50_000 + 400 * 200.0

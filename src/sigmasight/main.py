@@ -19,6 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from sigmasight import __version__
 from sigmasight.db import create_engine, create_session_factory
+from sigmasight.graphql import ide
 from sigmasight.graphql.app import GraphQLApp
 from sigmasight.graphql.http_conduct import BodyLimitMiddleware
 from sigmasight.graphql.ids import parse_id
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/ready", ready, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
+            *ide.asset_routes(settings),  # GraphiQL's scripts and styles, served locally
             Route("/exports/{export_id}", download, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -1,7 +1,9 @@
 """When the nightly jobs run: New York wall-clock times on NYSE trading days.
 
 The worker's cron table is built from `NIGHTLY`, and `next_runs` answers "when does it run next"
-from the same table, so what the API shows is what the worker does.
+from the same table, so what the API shows is what the worker does. On an early-close day (13:00,
+e.g. the Friday after Thanksgiving) the jobs keep their usual times: every one of them is after
+the close either way, and one timetable is simpler to operate than two.
 """
 
 from __future__ import annotations

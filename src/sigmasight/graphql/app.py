@@ -23,11 +23,12 @@ from sigmasight import clock
 from sigmasight.auth import service as auth_service
 from sigmasight.graphql import http_conduct
 from sigmasight.graphql.context import Context
+from sigmasight.graphql.ide import OfflineGraphiQL
 from sigmasight.graphql.schema import create_schema
 from sigmasight.settings import Settings
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(OfflineGraphiQL, GraphQL[Context, None]):
     def __init__(
         self,
         *,

@@ -14,6 +14,7 @@ import strawberry
 from sigmasight.analytics.performance import Extreme, Period
 from sigmasight.graphql.context import Context
 from sigmasight.graphql.ids import to_global_id
+from sigmasight.graphql.money import money_field
 from sigmasight.graphql.risk import GreeksType
 from sigmasight.risk import performance as performance_service
 from sigmasight.risk.models import PortfolioSnapshot
@@ -55,10 +56,10 @@ def greeks_of(row: PortfolioSnapshot) -> GreeksType | None:
 
 @strawberry.type(description="Long, short, gross and net dollars of exposure at a close.")
 class ExposureAmounts:
-    long: float = strawberry.field(description="Dollars, >= 0.")
-    short: float = strawberry.field(description="Dollars, <= 0.")
-    gross: float = strawberry.field(description="Dollars: long - short.")
-    net: float = strawberry.field(description="Dollars: long + short.")
+    long: float = money_field(description="Dollars, >= 0.")
+    short: float = money_field(description="Dollars, <= 0.")
+    gross: float = money_field(description="Dollars: long - short.")
+    net: float = money_field(description="Dollars: long + short.")
 
 
 @strawberry.type(
@@ -68,12 +69,12 @@ class ExposureAmounts:
 )
 class PortfolioSnapshotType:
     day: date = strawberry.field(name="date", description="The trading day (New York).")
-    total_value: float = strawberry.field(
+    total_value: float = money_field(
         description="Dollars: cash + market value of the positions held at the close."
     )
-    cash: float = strawberry.field(description="Dollars of cash.")
-    market_value: float = strawberry.field(description="Dollars: sum of position market values.")
-    daily_pnl: float | None = strawberry.field(
+    cash: float = money_field(description="Dollars of cash.")
+    market_value: float = money_field(description="Dollars: sum of position market values.")
+    daily_pnl: float | None = money_field(
         description="Dollars since the previous trading day's close: price moves of positions "
         "held both days, from entry for positions added, to exit for positions closed."
     )
@@ -81,16 +82,16 @@ class PortfolioSnapshotType:
         description="Fraction (0.01 = 1%), time-weighted: dailyPnl / (previous close's "
         "totalValue + netFlow). Null when that base is not positive."
     )
-    net_flow: float = strawberry.field(
+    net_flow: float = money_field(
         description="Dollars put into positions that day: cost of positions added less "
         "proceeds of positions closed (counted at the start of the day)."
     )
-    cumulative_pnl: float = strawberry.field(
+    cumulative_pnl: float = money_field(
         description="Dollars: P&L since inception of every position entered by that day "
         "(unrealised for those held, realised for those closed)."
     )
-    gross_exposure: float = strawberry.field(description="Notional gross exposure, dollars.")
-    net_exposure: float = strawberry.field(description="Notional net exposure, dollars.")
+    gross_exposure: float = money_field(description="Notional gross exposure, dollars.")
+    net_exposure: float = money_field(description="Notional net exposure, dollars.")
     notional: ExposureAmounts = strawberry.field(description="Notional exposure, dollars.")
     delta_adjusted: ExposureAmounts = strawberry.field(
         description="Delta-adjusted exposure (delta x underlying price), dollars."
@@ -102,7 +103,7 @@ class PortfolioSnapshotType:
         description="Beta to SPY of the day's holdings over 90 trading days (from that day's "
         "risk metrics); null when not computed."
     )
-    var95: float | None = strawberry.field(
+    var95: float | None = money_field(
         description="1-day 95% historical VaR in dollars (a loss, positive) from that day's "
         "risk metrics; null when not computed."
     )
@@ -160,7 +161,7 @@ class GreeksPoint:
 @strawberry.type(description="A day singled out in a period.")
 class PerformanceDay:
     day: date = strawberry.field(name="date", description="The trading day.")
-    pnl: float = strawberry.field(description="Dollars.")
+    pnl: float = money_field(description="Dollars.")
     daily_return: float | None = strawberry.field(description="Fraction, time-weighted.")
 
 
@@ -170,7 +171,9 @@ class Attribution:
         description="The position's global id, the tag name or the position type."
     )
     label: str = strawberry.field(description="Symbol, tag name or position type.")
-    pnl: float = strawberry.field(description="Dollars; the slices of one kind sum to `pnl`.")
+    pnl: float = money_field(
+        description="Dollars; the slices of one kind sum to `pnl` (before rounding)."
+    )
 
 
 @strawberry.type(
@@ -183,13 +186,13 @@ class Performance:
     start: date = strawberry.field(name="from", description="First day of the period.")
     end: date = strawberry.field(name="to", description="Last day of the period.")
     days: int = strawberry.field(description="Trading days with a snapshot in the period.")
-    pnl: float = strawberry.field(description="Dollars: the sum of daily P&L.")
+    pnl: float = money_field(description="Dollars: the sum of daily P&L.")
     time_weighted_return: float | None = strawberry.field(
         name="return",
         description="Fraction: prod(1 + dailyReturn) - 1; null if a day's return is unknown.",
     )
     return_method: str = strawberry.field(description="How the return is computed, in words.")
-    net_flow: float = strawberry.field(
+    net_flow: float = money_field(
         description="Dollars put into positions over the period (adds less closes)."
     )
     best_day: PerformanceDay | None = strawberry.field(description="Day of the largest P&L.")

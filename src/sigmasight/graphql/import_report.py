@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from sigmasight.graphql.money import money_field
 from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios import imports
 from sigmasight.portfolios.imports import ImportMode
@@ -34,7 +35,7 @@ class ImportReport:
     deleted: int = strawberry.field(description="Open positions removed (REPLACE only).")
     skipped: int = strawberry.field(description="Invalid rows left out (with `skipInvalidRows`).")
     tags_created: int = strawberry.field(description="Tags created because rows named them.")
-    cash: float | None = strawberry.field(
+    cash: float | None = money_field(
         description="Cash balance in dollars the file's `CASH` row sets (negative for a margin "
         "debit), written when `applied`; null when the file has no valid `CASH` row, so the "
         "portfolio's cash is unchanged."

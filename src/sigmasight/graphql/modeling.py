@@ -28,6 +28,7 @@ from sigmasight.graphql.arguments import (
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.errors import NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
+from sigmasight.graphql.money import money_field
 from sigmasight.graphql.node import Node
 from sigmasight.graphql.relay import Connection, to_connection
 from sigmasight.graphql.risk import ExposureBasisEnum
@@ -74,7 +75,7 @@ class PortfolioView(BookAnalytics):
     async def _risk(self, info: Info) -> BookRisk:
         return self.risk
 
-    @strawberry.field(description="Dollars of cash (the portfolio's when the session began).")
+    @money_field(description="Dollars of cash (the portfolio's when the session began).")
     def cash(self) -> float:
         return self.risk.book.cash
 

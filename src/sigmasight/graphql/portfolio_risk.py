@@ -12,6 +12,7 @@ from sigmasight.analytics.factors import BetaQuality
 from sigmasight.analytics.scenarios import Shock
 from sigmasight.errors import Invalid
 from sigmasight.graphql.context import Context, Info
+from sigmasight.graphql.money import money_field
 from sigmasight.risk.book_risk import (
     FACTOR_NAMES,
     BookRisk,
@@ -102,7 +103,7 @@ class FactorExposureType:
         description="dollarExposure / equity: the portfolio's beta to the factor; null when "
         "equity <= 0."
     )
-    dollar_exposure: float = strawberry.field(
+    dollar_exposure: float = money_field(
         description="Dollars: sum over positions of delta-adjusted exposure x beta; positions "
         "without a beta are left out (see `quality`)."
     )
@@ -166,16 +167,16 @@ class RiskMetricsType:
         description="Largest peak-to-trough fall of the compounded daily returns, a fraction "
         "<= 0 (-0.12 = -12%)."
     )
-    var95: float | None = strawberry.field(
+    var95: float | None = money_field(
         description="Value at risk, 95% confidence, over `horizonDays`: dollars, a loss as a "
         "positive number."
     )
-    var99: float | None = strawberry.field(description="Value at risk, 99%: dollars, positive.")
-    cvar95: float | None = strawberry.field(
+    var99: float | None = money_field(description="Value at risk, 99%: dollars, positive.")
+    cvar95: float | None = money_field(
         description="Expected shortfall (CVaR), 95%: the mean loss at or beyond VaR95, dollars, "
         "positive."
     )
-    cvar99: float | None = strawberry.field(description="Expected shortfall, 99%: dollars.")
+    cvar99: float | None = money_field(description="Expected shortfall, 99%: dollars.")
     var95_percent: float | None = strawberry.field(description="var95 as % of equity (5.0 = 5%).")
     var99_percent: float | None = strawberry.field(description="var99 as % of equity.")
     cvar95_percent: float | None = strawberry.field(description="cvar95 as % of equity.")
@@ -349,7 +350,7 @@ def _mapping(raw: object, field: str) -> dict[str, float]:
 )
 class ScenarioResultType:
     scenario: ScenarioType = strawberry.field(description="What was applied.")
-    pnl: float = strawberry.field(description="Dollars, summed over the repriced positions.")
+    pnl: float = money_field(description="Dollars, summed over the repriced positions.")
     pnl_percent: float | None = strawberry.field(
         description="pnl as % of equity (5.0 = 5%); null when equity <= 0."
     )
@@ -396,7 +397,7 @@ class RiskProfileType:
     )
     moves: list[float] = strawberry.field(description="Moves as fractions (-0.1 = down 10%).")
     dates: list[str] = strawberry.field(description="Valuation dates (ISO), one row each.")
-    pnl: list[list[float]] = strawberry.field(
+    pnl: list[list[float]] = money_field(
         description="Dollars against today's value: pnl[date][move]."
     )
     delta: list[float] | None = strawberry.field(
@@ -406,7 +407,7 @@ class RiskProfileType:
     gamma: list[float] | None = strawberry.field(
         description="Delta change per $1 of the underlying, at each move; null for the whole book."
     )
-    dollar_delta: list[float] = strawberry.field(
+    dollar_delta: list[float] = money_field(
         description="Dollars gained per further 1% of the move, at each move, today."
     )
     theta: list[float] = strawberry.field(description="Dollars per calendar day, at each move.")
@@ -421,7 +422,7 @@ Window = Annotated[
 
 @strawberry.type(description="One position's P&L in a scenario.")
 class ScenarioPositionPnl:
-    pnl: float = strawberry.field(description="Dollars, options repriced in full.")
+    pnl: float = money_field(description="Dollars, options repriced in full.")
     position_id: strawberry.Private[uuid.UUID]
     risk: strawberry.Private[BookRisk]
 

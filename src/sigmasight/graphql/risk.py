@@ -12,6 +12,7 @@ import strawberry
 
 from sigmasight.analytics.exposures import LimitStatus
 from sigmasight.graphql.context import Context, Info
+from sigmasight.graphql.money import money_field
 from sigmasight.graphql.portfolio_risk import risk_of_book
 from sigmasight.risk.service import Book, BookFlag, Exposure, ExposureBasis
 from sigmasight.risk.valuation import Flag, Greeks, VolatilitySource
@@ -78,10 +79,10 @@ class GreeksType:
     rho: float = strawberry.field(
         description="Dollars per 1 percentage point rise in the risk-free rate."
     )
-    dollar_delta: float = strawberry.field(
+    dollar_delta: float = money_field(
         description="Dollars: delta x underlying price (the stock position with the same risk)."
     )
-    dollar_gamma: float = strawberry.field(
+    dollar_gamma: float = money_field(
         description="Dollars: gamma x underlying price^2 x 0.01, the change of dollar delta for a "
         "1% rise of the underlying."
     )
@@ -113,10 +114,10 @@ class TargetRange:
 )
 class ExposureType:
     basis: ExposureBasisEnum = strawberry.field(description="How positions were measured.")  # type: ignore[valid-type]
-    long: float = strawberry.field(description="Dollars of long exposure.")
-    short: float = strawberry.field(description="Dollars of short exposure, zero or negative.")
-    gross: float = strawberry.field(description="Dollars: long + |short|.")
-    net: float = strawberry.field(description="Dollars: long + short.")
+    long: float = money_field(description="Dollars of long exposure.")
+    short: float = money_field(description="Dollars of short exposure, zero or negative.")
+    gross: float = money_field(description="Dollars: long + |short|.")
+    net: float = money_field(description="Dollars: long + short.")
     long_percent: float | None = strawberry.field(
         description="Long as % of equity; null when equity <= 0."
     )
@@ -148,7 +149,7 @@ class ExposureType:
     book: strawberry.Private[Book]
     position_ids: strawberry.Private[list[uuid.UUID] | None]
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: sum of delta-adjusted exposure x market beta (to SPY) over the "
         "positions with a beta, whatever the basis: the SPY position with the same market risk."
     )
@@ -212,14 +213,14 @@ class PositionSetTotals:
     book: strawberry.Private[Book]
     position_ids: strawberry.Private[list[uuid.UUID]]
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: summed market value (shorts negative); positions without a price "
         "are left out."
     )
     def market_value(self) -> float:
         return self.book.totals(self.position_ids).market_value
 
-    @strawberry.field(description="Dollars: summed unrealised P&L of positions with a price.")
+    @money_field(description="Dollars: summed unrealised P&L of positions with a price.")
     def unrealized_pnl(self) -> float:
         return self.book.totals(self.position_ids).unrealized_pnl
 

@@ -26,6 +26,7 @@ from sigmasight.graphql.market import (
     price_points,
     quality_of,
 )
+from sigmasight.graphql.money import money_field
 from sigmasight.graphql.node import Node
 from sigmasight.graphql.portfolio_risk import (
     CorrelationMatrix,
@@ -248,7 +249,7 @@ class PositionNode(Node):
     valuation: strawberry.Private[PositionValuation]
     book: strawberry.Private[Book]
 
-    @strawberry.field(
+    @money_field(
         description="Cost in dollars: quantity x entry price x multiplier (negative for shorts)."
     )
     def cost_basis(self) -> float:
@@ -266,14 +267,14 @@ class PositionNode(Node):
     def last_price(self) -> float | None:
         return self.valuation.last_price
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: quantity x last price x multiplier (negative for shorts); 0 once "
         "closed; null without a price."
     )
     def market_value(self) -> float | None:
         return self.valuation.market_value
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: (last price - entry price) x quantity x multiplier; 0 once closed; "
         "null without a price."
     )
@@ -287,28 +288,28 @@ class PositionNode(Node):
     def unrealized_pnl_percent(self) -> float | None:
         return self.valuation.unrealized_pnl_percent
 
-    @strawberry.field(
+    @money_field(
         description="Dollars, once closed: (exit price - entry price) x quantity x multiplier; "
         "null while open."
     )
     def realized_pnl(self) -> float | None:
         return self.valuation.realized_pnl
 
-    @strawberry.field(
+    @money_field(
         description="Dollars, signed by side: stock quantity x price; option contracts x "
         "multiplier x underlying price; 0 once closed or expired; null without a price."
     )
     def notional_exposure(self) -> float | None:
         return self.valuation.notional_exposure
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: position delta x underlying price, signed by that number (a long "
         "put is negative); 0 once closed or expired; null when the Greeks are unknown."
     )
     def delta_adjusted_exposure(self) -> float | None:
         return self.valuation.delta_adjusted_exposure
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: delta-adjusted exposure x the underlying's market beta (to SPY, "
         "from the 150-day factor regression); null without a beta."
     )
@@ -452,7 +453,7 @@ class PositionGroup(PositionSetTotals):
     def short_count(self) -> int:
         return sum(1 for p in self.positions if p.quantity < 0)
 
-    @strawberry.field(
+    @money_field(
         description="Summed cost in dollars: quantity x entry price x multiplier (shorts negative)."
     )
     def cost_basis(self) -> float:
@@ -470,20 +471,18 @@ class BookAnalytics:
     async def _risk(self, info: Info) -> BookRisk:
         raise NotImplementedError
 
-    @strawberry.field(
-        description="Dollars: cash + totalValue; the base of every percentage of equity."
-    )
+    @money_field(description="Dollars: cash + totalValue; the base of every percentage of equity.")
     async def equity(self, info: Info) -> float:
         return (await self._book(info)).equity
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: summed market value of the open positions, shorts negative, cash "
         "not included; positions without a price are left out (see `analyticsFlags`)."
     )
     async def total_value(self, info: Info) -> float:
         return (await self._book(info)).book_totals.market_value
 
-    @strawberry.field(
+    @money_field(
         description="Dollars: unrealised P&L of the open positions plus realised P&L of the "
         "closed ones."
     )
@@ -682,7 +681,7 @@ class PortfolioNode(Node, BookAnalytics):
     name: str = strawberry.field(description="1-100 characters, unique per owner ignoring case.")
     description: str | None = strawberry.field(description="Free text.")
     currency: str = strawberry.field(description="ISO 4217 code all money fields are in (USD).")
-    cash: float = strawberry.field(
+    cash: float = money_field(
         description="Cash balance in dollars; negative for a margin debit. Short-sale proceeds "
         "are cash. Set with `updatePortfolio` or a `CASH` row in an import."
     )
