@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from sigmasight.batch.models import BatchJob, JobStatus
+from sigmasight.redis_client import REDIS_FAULTS
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,11 @@ def _channel(job_id: uuid.UUID) -> str:
 async def publish(redis: Redis, job: BatchJob) -> None:
     """Tell subscribers where a job stands (call after the change is committed)."""
     update = {"status": job.status.value, "progress": job.progress, "message": job.message}
-    await redis.publish(_channel(job.id), json.dumps(update))
+    try:
+        await redis.publish(_channel(job.id), json.dumps(update))
+    except REDIS_FAULTS as exc:
+        # The stored row is the truth; subscribers re-read it every RECHECK_SECONDS.
+        logger.warning("job progress not published: %s", exc)
 
 
 async def follow(

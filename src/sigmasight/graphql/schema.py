@@ -25,6 +25,7 @@ from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.exports import ExportMutation, ExportNode, ExportQuery
 from sigmasight.graphql.ids import from_global_id
 from sigmasight.graphql.imports import ImportMutation
+from sigmasight.graphql.log_fields import OperationLogFields
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.market_api import MarketDataMutation, MarketDataQuery
 from sigmasight.graphql.modeling import ModelingMutation, ModelingQuery
@@ -91,7 +92,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The GraphQL schema; with settings, also depth/alias/token limits and, outside development,
     masking of internal errors."""
     # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = []
+    extensions: list[Callable[[], SchemaExtension]] = [OperationLogFields]
     if settings is not None:
         extensions += [
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
