@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from sigmasight import logs
 from sigmasight.graphql.ids import parse_id
+from sigmasight.settings import Settings
 from tests.conftest import Api, sign_up
 
 LOGIN = """
@@ -112,3 +114,21 @@ async def test_a_signed_in_request_is_logged_with_the_user_id(
     [access] = _access_records(caplog)
     assert logs.fields_of(access)["operation"] == "Me"
     assert logs.fields_of(access)["user_id"] == str(parse_id(user.user_id, "User"))
+
+
+async def test_a_job_logs_with_its_own_job_id(caplog: pytest.LogCaptureFixture) -> None:
+    from workers.main import on_job_start
+
+    # given two jobs running side by side, each in its own task as arq runs them
+    async def job(job_id: str) -> None:
+        await on_job_start({"job_id": job_id})
+        await asyncio.sleep(0)
+        logging.getLogger("workers.test").warning("working")
+
+    logs.configure(Settings(_env_file=None))  # type: ignore[call-arg]  # installs the fields
+    # when
+    with caplog.at_level(logging.INFO):
+        await asyncio.gather(job("job-a"), job("job-b"))
+    # then
+    lines = [logs.fields_of(r) for r in caplog.records if r.name == "workers.test"]
+    assert sorted(line["job_id"] for line in lines) == ["job-a", "job-b"]

@@ -59,7 +59,7 @@ async def shutdown(ctx: JobContext) -> None:
 
 async def on_job_start(ctx: JobContext) -> None:
     """Every log line of a job carries its id (each job runs in a task of its own)."""
-    logs.bind(job_id=ctx.get("job_id"))
+    logs.begin(job_id=ctx.get("job_id"))
 
 
 def _scheduled(job: str) -> Any:  # an arq WorkerCoroutine
