@@ -26,6 +26,7 @@ from sqlalchemy import func, insert, select
 from starlette.applications import Starlette
 
 from sigmasight import clock
+from sigmasight.main import WORKER_HEARTBEAT_KEY
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.portfolios.models import Position
@@ -124,7 +125,10 @@ async def faulty_app(
     so the database is emptied afterwards)."""
     from sigmasight.main import create_app
 
-    own = settings.model_copy(update={"redis_url": redis_process.url})
+    # A Redis fault is remembered for the whole test, so only the first call waits it out.
+    own = settings.model_copy(
+        update={"redis_url": redis_process.url, "redis_retry_after_seconds": 600}
+    )
     application = create_app(own)
     yield application, own
     await application.state.graphql.close()
@@ -192,7 +196,9 @@ async def _until(condition: Callable[[], Awaitable[bool]]) -> None:
 
 
 async def test_reads_and_writes_survive_a_paused_then_dead_redis(
-    faulty_app: tuple[Starlette, Settings], redis_process: RedisProcess
+    faulty_app: tuple[Starlette, Settings],
+    redis_process: RedisProcess,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given a user with a priced position, served while Redis is up
     application, _ = faulty_app
@@ -206,14 +212,20 @@ async def test_reads_and_writes_survive_a_paused_then_dead_redis(
         before = await _book(user, portfolio_id)
         # when Redis is paused (it accepts connections and never answers)
         redis_process.pause()
+        caplog.clear()
         paused_read = await _book(user, portfolio_id)
         paused_add = await _add(user, portfolio_id, "MSFT")
+        paused_reread = await _book(user, portfolio_id)
+        waits = [r for r in caplog.records if "Timeout reading" in r.getMessage()]
         # and then killed (connections refused)
         redis_process.kill()
         dead_read = await _book(user, portfolio_id)
         dead_add = await _add(user, portfolio_id, "NVDA")
     # then reads answer from PostgreSQL with the same prices
     assert paused_read == before
+    assert _node(paused_reread, "AAPL") == _node(before, "AAPL")
+    # and only the API's first Redis call waited for the paused server; later ones failed fast
+    assert len(waits) == 1, [r.getMessage() for r in waits]
     assert _node(dead_read, "AAPL") == _node(before, "AAPL")
     assert _node(before, "AAPL")["lastPrice"] is not None
     assert _node(dead_read, "MSFT")["dataQuality"]["missingPrice"] is False
@@ -233,6 +245,7 @@ async def test_the_worker_takes_jobs_again_once_redis_returns(
 
     # given a worker that was running and has lost its Redis
     application, settings = faulty_app
+    settings = settings.model_copy(update={"redis_retry_after_seconds": 0})
     worker = asyncio.create_task(run_worker(settings, poll_delay=0.1))
     try:
         await _until(lambda: _worker_ready(application))
@@ -246,11 +259,11 @@ async def test_the_worker_takes_jobs_again_once_redis_returns(
             assert job is not None
             # then the worker runs it
             purged = await job.result(timeout=JOB_WAIT_SECONDS, poll_delay=0.1)
+            assert await queue.exists(WORKER_HEARTBEAT_KEY)  # what /ready reports
         finally:
             await queue.aclose()
         assert purged == 0
         assert not worker.done()
-        assert (await _ready(application))["worker"] == "ok"
     finally:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)

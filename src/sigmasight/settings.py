@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # reads then fall back to PostgreSQL. Idle connections are re-checked every
     # `redis_health_check_seconds` before reuse.
     redis_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
+    # After a Redis call has failed, a process does not ask Redis again for this long: during
+    # an outage requests go straight to the fallbacks instead of each waiting out a timeout.
+    redis_retry_after_seconds: float = Field(default=5.0, ge=0, le=300)
     redis_health_check_seconds: int = Field(default=30, ge=1)
     # The worker marks itself alive in Redis this often (the mark lasts one period more);
     # /ready reports `worker: ok` while a mark is present.
