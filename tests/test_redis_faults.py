@@ -34,7 +34,6 @@ from sigmasight.redis_client import connect_jobs
 from sigmasight.settings import Settings
 from tests.book_factory import bar_row
 from tests.conftest import Api, SignedIn, sign_up
-from tests.documents import ADD_POSITION
 from tests.helpers import create_portfolio, days_ago
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -42,6 +41,18 @@ pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-se
 
 # Long enough for a slow CI machine to restart the worker; a hang guard, not a timing check.
 JOB_WAIT_SECONDS = 120
+
+ADD_PRICED_POSITION = """
+mutation Add($input: AddPositionInput!) {
+  addPosition(input: $input) {
+    __typename
+    ... on AddPositionSuccess {
+      position { id symbol lastPrice marketValue dataQuality { missingPrice stale } }
+    }
+    ... on UserError { field code message }
+  }
+}
+"""
 
 BOOK = """
 query Book($id: ID!) {
@@ -155,7 +166,8 @@ async def _add(user: SignedIn, portfolio_id: str, symbol: str) -> dict[str, Any]
         "entryPrice": 100.0,
         "entryDate": days_ago(10),
     }
-    result: dict[str, Any] = (await user.api.gql(ADD_POSITION, {"input": payload}))["addPosition"]
+    data = await user.api.gql(ADD_PRICED_POSITION, {"input": payload})
+    result: dict[str, Any] = data["addPosition"]
     return result
 
 
@@ -232,6 +244,7 @@ async def test_reads_and_writes_survive_a_paused_then_dead_redis(
     # and what was committed says so, and is stored
     assert paused_add["__typename"] == "AddPositionSuccess", paused_add
     assert dead_add["__typename"] == "AddPositionSuccess", dead_add
+    assert dead_add["position"]["lastPrice"] is not None  # its price read from PostgreSQL
     assert await _position_count(application, "MSFT") == 1
     assert await _position_count(application, "NVDA") == 1
 
