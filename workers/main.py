@@ -136,11 +136,11 @@ RESTART_DELAYS_SECONDS = (1, 2, 5, 10)  # then every 10 s until Redis answers ag
 
 
 async def run_worker(settings: Settings, **overrides: Any) -> None:
-    """Run the worker until cancelled, starting it again whenever it loses Redis.
+    """Run the worker until cancelled, starting it again whenever it stops with an error.
 
     arq's worker returns with an error when its Redis connection fails (a restart, a network
     cut), which would leave jobs queued and the cron table silent with nobody noticing. Here
-    the jobs it had started finish, it is closed, and a new worker starts once Redis answers.
+    the jobs it had started finish, it is closed, and a new worker starts (once Redis answers).
     """
     failures = 0
     while True:
@@ -151,10 +151,15 @@ async def run_worker(settings: Settings, **overrides: Any) -> None:
         )
         try:
             await worker.async_run()
-        except REDIS_FAULTS as exc:
+        except Exception as exc:
+            if "engine" in worker.ctx:  # it had started: this is a new outage, retry soon
+                failures = 0
             delay = RESTART_DELAYS_SECONDS[min(failures, len(RESTART_DELAYS_SECONDS) - 1)]
             failures += 1
-            logger.warning("worker lost Redis (%s); starting again in %s s", exc, delay)
+            if isinstance(exc, REDIS_FAULTS):
+                logger.warning("worker lost Redis (%s); starting again in %s s", exc, delay)
+            else:  # not expected: keep the traceback, and still keep jobs running
+                logger.exception("worker stopped; starting again in %s s", delay)
             await _release(worker)
             await asyncio.sleep(delay)
             continue
