@@ -132,3 +132,16 @@ async def test_a_job_logs_with_its_own_job_id(caplog: pytest.LogCaptureFixture) 
     # then
     lines = [logs.fields_of(r) for r in caplog.records if r.name == "workers.test"]
     assert sorted(line["job_id"] for line in lines) == ["job-a", "job-b"]
+
+
+async def test_a_password_sent_with_the_wrong_type_is_not_logged(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given a password the schema refuses before any resolver runs
+    password = 9876543210123
+    # when
+    with caplog.at_level(logging.DEBUG):
+        body = await api.raw(LOGIN, {"email": "typo@example.com", "password": password})
+    # then the caller is told, the logs are not
+    assert body["errors"]
+    assert str(password) not in caplog.text

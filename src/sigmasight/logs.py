@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from graphql import GraphQLError
+
 from sigmasight.settings import Settings
 
 # The fields every line may carry, in the order a JSON line lists them.
@@ -101,6 +103,19 @@ class TextFormatter(logging.Formatter):
         return f"{head} [{extra}]" + (f"\n{tail}" if tail else "")
 
 
+class _CallerMistakes(logging.Filter):
+    """Drops the GraphQL errors a caller caused (syntax, validation, variable coercion): they
+    are answered to the caller, are not faults of ours, and quote the caller's input, which
+    may be a password sent with the wrong type. Errors raised by our code are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.msg
+        if not isinstance(error, GraphQLError):
+            return True
+        original = error.original_error
+        return original is not None and not isinstance(original, GraphQLError)
+
+
 def configure(settings: Settings) -> None:
     """Send every logger's lines to stderr in the configured format, with the bound fields."""
     handler = logging.StreamHandler(sys.stderr)
@@ -120,6 +135,9 @@ def configure(settings: Settings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    execution = logging.getLogger("strawberry.execution")
+    if not any(isinstance(f, _CallerMistakes) for f in execution.filters):
+        execution.addFilter(_CallerMistakes())
     # The access log line comes from sigmasight.access_log, with user and operation.
     logging.getLogger("uvicorn.access").disabled = True
     # The embedded servers narrate every start and stop at INFO; their warnings still show.
