@@ -32,3 +32,17 @@ def test_production_has_no_default_demo_password_and_no_ide() -> None:
 def test_hosted_postgres_urls_become_asyncpg_urls(url: str) -> None:
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
     assert settings.database_url == "postgresql+asyncpg://u:p@h:5432/d"
+
+
+def test_a_refused_secret_key_is_not_echoed_in_the_start_up_error() -> None:
+    # given a production configuration whose secret is too short, and a database password
+    secret = "short-but-real-secret"
+    urls = {"database_url": "postgresql://u:db-password-42@h/d", "redis_url": "redis://r:6379/0"}
+    # when
+    with pytest.raises(ValidationError) as refused:
+        Settings(environment=Environment.PRODUCTION, _env_file=None, **urls, secret_key=secret)  # type: ignore[call-arg]
+    # then
+    message = str(refused.value)
+    assert "SECRET_KEY" in message
+    assert secret not in message
+    assert "db-password-42" not in message

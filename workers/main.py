@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import socket
 import uuid
@@ -10,14 +13,16 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 from arq.cron import CronJob
-from arq.worker import Function, func
+from arq.worker import Function, Worker, func
 
+from sigmasight import logs
 from sigmasight.batch.nightly import KINDS
 from sigmasight.batch.runs import DISPATCH_FUNCTION
 from sigmasight.batch.schedule import NIGHTLY
 from sigmasight.clock import MARKET_TIMEZONE  # cron times are New York times
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.marketdata.providers.chain import build_providers
+from sigmasight.redis_client import REDIS_FAULTS, connect_jobs
 from sigmasight.settings import Settings, get_settings
 from workers.jobs import (
     BACKFILL_TIMEOUT_SECONDS,
@@ -32,6 +37,7 @@ from workers.jobs import (
     start_batch_run,
 )
 
+logger = logging.getLogger(__name__)
 WEEKDAYS = {0, 1, 2, 3, 4}  # holidays are skipped by the job itself (arq knows no calendar)
 GRACE_SECONDS = 30  # arq's own timeout sits past ours, so ours records the failure first
 
@@ -49,6 +55,11 @@ async def startup(ctx: JobContext) -> None:
 
 async def shutdown(ctx: JobContext) -> None:
     await ctx["engine"].dispose()
+
+
+async def on_job_start(ctx: JobContext) -> None:
+    """Every log line of a job carries its id (each job runs in a task of its own)."""
+    logs.begin(job_id=ctx.get("job_id"))
 
 
 def _scheduled(job: str) -> Any:  # an arq WorkerCoroutine
@@ -101,6 +112,7 @@ class WorkerSettings:
     cron_jobs = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
+    on_job_start = on_job_start
     timezone = MARKET_TIMEZONE
 
 
@@ -112,7 +124,65 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "cron_jobs": WorkerSettings.cron_jobs,
         "on_startup": WorkerSettings.on_startup,
         "on_shutdown": WorkerSettings.on_shutdown,
+        "on_job_start": WorkerSettings.on_job_start,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "ctx": {"settings": settings},
         "timezone": WorkerSettings.timezone,
+        "health_check_interval": settings.worker_heartbeat_seconds,
     }
+
+
+RESTART_DELAYS_SECONDS = (1, 2, 5, 10)  # then every 10 s until Redis answers again
+
+
+async def run_worker(settings: Settings, **overrides: Any) -> None:
+    """Run the worker until cancelled, starting it again whenever it stops with an error.
+
+    arq's worker returns with an error when its Redis connection fails (a restart, a network
+    cut), which would leave jobs queued and the cron table silent with nobody noticing. Here
+    the jobs it had started finish, it is closed, and a new worker starts (once Redis answers).
+    """
+    failures = 0
+    while True:
+        worker = Worker(
+            **{**worker_settings(settings), **overrides},
+            redis_pool=connect_jobs(settings),
+            handle_signals=False,
+        )
+        try:
+            await worker.async_run()
+        except Exception as exc:
+            if "engine" in worker.ctx:  # it had started: this is a new outage, retry soon
+                failures = 0
+            delay = RESTART_DELAYS_SECONDS[min(failures, len(RESTART_DELAYS_SECONDS) - 1)]
+            failures += 1
+            if isinstance(exc, REDIS_FAULTS):
+                logger.warning("worker lost Redis (%s); starting again in %s s", exc, delay)
+            else:  # not expected: keep the traceback, and still keep jobs running
+                logger.exception("worker stopped; starting again in %s s", delay)
+            await _release(worker)
+            await asyncio.sleep(delay)
+            continue
+        except BaseException:
+            await _release(worker, cancel_jobs=True)
+            raise
+        await _release(worker)
+        return
+
+
+async def _release(worker: Worker, *, cancel_jobs: bool = False) -> None:
+    """Let (or make) the worker's jobs end, then close its database engine and Redis pool,
+    tolerating a Redis that is gone."""
+    if cancel_jobs:
+        for task in worker.tasks.values():
+            task.cancel()
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    if worker.main_task is not None and not worker.main_task.done():
+        worker.main_task.cancel()
+    if "engine" in worker.ctx:
+        await shutdown(worker.ctx)
+    if worker._pool is not None:  # arq exposes no other way to ask
+        with contextlib.suppress(*REDIS_FAULTS):
+            await worker.pool.delete(worker.health_check_key)  # no longer alive for /ready
+        with contextlib.suppress(*REDIS_FAULTS):
+            await worker.pool.aclose()

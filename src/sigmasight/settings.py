@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,11 +24,25 @@ class Environment(StrEnum):
 class Settings(BaseSettings):
     """Runtime configuration; every field maps to an upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A refused setting must not echo what it was given: a short SECRET_KEY or a DATABASE_URL
+    # with its password would otherwise land in the start-up error and the deploy logs.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str | None = None
     redis_url: str | None = None
+    # Every Redis call (cache, rate limit, job queue) gives up after this many seconds, so a
+    # paused or unreachable Redis slows a request by at most this much instead of hanging it;
+    # reads then fall back to PostgreSQL. Idle connections are re-checked every
+    # `redis_health_check_seconds` before reuse.
+    redis_timeout_seconds: float = Field(default=0.5, gt=0, le=30)
+    # After a Redis call has failed, a process does not ask Redis again for this long: during
+    # an outage requests go straight to the fallbacks instead of each waiting out a timeout.
+    redis_retry_after_seconds: float = Field(default=5.0, ge=0, le=300)
+    redis_health_check_seconds: int = Field(default=30, ge=1)
+    # The worker marks itself alive in Redis this often (the mark lasts one period more);
+    # /ready reports `worker: ok` while a mark is present.
+    worker_heartbeat_seconds: int = Field(default=10, ge=1, le=3600)
     data_dir: Path = Path(".sigmasight")
 
     secret_key: str = DEVELOPMENT_SECRET
@@ -88,6 +103,9 @@ class Settings(BaseSettings):
     fix_sender_comp_id: str = "SIGMASIGHT"
     fix_target_comp_id: str = "BROKER"
     log_level: str = "INFO"
+    # `json` (one object per line, for log collectors) or `text` (for people); unset means json
+    # in production and text elsewhere.
+    log_format: Literal["json", "text"] | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -121,6 +139,13 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.environment is not Environment.PRODUCTION
+
+    @property
+    def json_logs(self) -> bool:
+        """Whether log lines are JSON objects (production default) or human-readable text."""
+        if self.log_format is None:
+            return self.environment is Environment.PRODUCTION
+        return self.log_format == "json"
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +25,7 @@ from sigmasight.graphql import http_conduct
 from sigmasight.graphql.context import Context
 from sigmasight.graphql.ide import OfflineGraphiQL
 from sigmasight.graphql.schema import create_schema
+from sigmasight.redis_client import connect_jobs
 from sigmasight.settings import Settings
 
 
@@ -53,8 +54,7 @@ class GraphQLApp(OfflineGraphiQL, GraphQL[Context, None]):
     async def enqueue(self, function: str, job_id: str) -> None:
         """Hand a job to the worker; the job id makes a repeated enqueue a no-op."""
         if self._jobs is None:
-            assert self.settings.redis_url is not None
-            self._jobs = await create_pool(RedisSettings.from_dsn(self.settings.redis_url))
+            self._jobs = connect_jobs(self.settings)
         await self._jobs.enqueue_job(function, job_id, _job_id=f"{function}:{job_id}")
 
     async def close(self) -> None:

@@ -18,6 +18,7 @@ from sigmasight.auth.actor import Actor
 from sigmasight.errors import DomainError, Forbidden, Unauthenticated
 from sigmasight.graphql.errors import UserErrorType, to_user_error
 from sigmasight.graphql.loaders import Loaders
+from sigmasight.redis_client import REDIS_FAULTS
 from sigmasight.risk.book_risk import BookRisk
 from sigmasight.settings import Settings
 
@@ -99,6 +100,8 @@ class Context:
             for callback in self._after_commit:
                 try:
                     await callback()
+                except REDIS_FAULTS as exc:  # an outage, not a bug: no traceback per mutation
+                    logger.warning("after-commit step skipped, Redis unavailable: %s", exc)
                 except Exception:
                     # The change is saved; a failed follow-up must not report it as failed.
                     logger.exception("after-commit step failed")

@@ -27,6 +27,7 @@ from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.exports import ExportMutation, ExportNode, ExportQuery
 from sigmasight.graphql.ids import from_global_id
 from sigmasight.graphql.imports import ImportMutation
+from sigmasight.graphql.log_fields import OperationLogFields
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.market_api import MarketDataMutation, MarketDataQuery
 from sigmasight.graphql.modeling import ModelingMutation, ModelingQuery
@@ -95,7 +96,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits, clean text, one chosen operation), introspection as configured and, outside
     development, masking of internal errors."""
     # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = []
+    extensions: list[Callable[[], SchemaExtension]] = [OperationLogFields]
     if settings is not None:
         limits = DocumentLimits(
             max_depth=settings.max_query_depth,

@@ -4,6 +4,7 @@ per-symbol coverage."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +15,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
+from sigmasight.redis_client import REDIS_FAULTS
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,8 @@ async def latest_prices(
     if not wanted:
         return {}
     found: dict[str, LatestPrice] = {}
-    for symbol, raw in zip(wanted, await redis.mget([_cache_key(s) for s in wanted]), strict=True):
+    cached = await cache_get_many(redis, [_cache_key(s) for s in wanted])
+    for symbol, raw in zip(wanted, cached, strict=True):
         if raw is not None:
             data = json.loads(raw)
             found[symbol] = LatestPrice(
@@ -55,16 +60,16 @@ async def latest_prices(
             )
         )
         fresh = {s: LatestPrice(s, c, d, src) for s, c, d, src in rows}
-        if fresh:
-            async with redis.pipeline(transaction=False) as pipe:
-                for price in fresh.values():
-                    payload = {
-                        "close": str(price.close),
-                        "day": price.day.isoformat(),
-                        "source": price.source,
-                    }
-                    pipe.set(_cache_key(price.symbol), json.dumps(payload), ex=ttl_seconds)
-                await pipe.execute()
+        await cache_set_many(
+            redis,
+            {
+                _cache_key(p.symbol): json.dumps(
+                    {"close": str(p.close), "day": p.day.isoformat(), "source": p.source}
+                )
+                for p in fresh.values()
+            },
+            ttl_seconds=ttl_seconds,
+        )
         found |= fresh
     return found
 
@@ -82,9 +87,42 @@ async def forget_latest_prices(redis: Redis, symbols: Sequence[str]) -> None:
             await pipe.execute()
 
 
-async def price_version(redis: Redis) -> int:
-    """A number that changes whenever stored bars change: part of every derived cache key."""
-    return int(await redis.get(PRICE_VERSION_KEY) or 0)
+async def price_version(redis: Redis) -> int | None:
+    """A number that changes whenever stored bars change: part of every derived cache key.
+
+    None when Redis cannot say: derived values must then be computed afresh, not cached.
+    """
+    try:
+        return int(await redis.get(PRICE_VERSION_KEY) or 0)
+    except REDIS_FAULTS as exc:
+        logger.warning("price version unavailable, derived caches bypassed: %s", exc)
+        return None
+
+
+async def cache_get_many(redis: Redis, keys: Sequence[str]) -> list[bytes | None]:
+    """Cached values of these keys; all misses when Redis is unreachable, so callers read
+    PostgreSQL instead of failing."""
+    if not keys:
+        return []
+    try:
+        values: list[bytes | None] = await redis.mget(list(keys))
+    except REDIS_FAULTS as exc:
+        logger.warning("cache unavailable, reading the database: %s", exc)
+        return [None] * len(keys)
+    return values
+
+
+async def cache_set_many(redis: Redis, values: dict[str, bytes | str], *, ttl_seconds: int) -> None:
+    """Cache these values for `ttl_seconds`; a Redis fault only skips the caching."""
+    if not values:
+        return
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for key, value in values.items():
+                pipe.set(key, value, ex=ttl_seconds)
+            await pipe.execute()
+    except REDIS_FAULTS as exc:
+        logger.warning("cache unavailable, values not kept: %s", exc)
 
 
 async def securities(session: AsyncSession, symbols: Sequence[str]) -> dict[str, Security]:

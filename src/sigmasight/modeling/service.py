@@ -598,8 +598,9 @@ async def risks(
     assert portfolio is not None
     # The base's limits are the portfolio's now: a change to them is a new base.
     limits = RiskLimits.of(portfolio)
-    key = (modeling.id, await prices.price_version(redis), limits)
-    cached = _BASE_RISKS.get(key)
+    version = await prices.price_version(redis)
+    key = (modeling.id, version, limits) if version is not None else None
+    cached = _BASE_RISKS.get(key) if key is not None else None
     base, pro_forma = await books(
         session, modeling=modeling, settings=settings, base=cached.book if cached else None
     )
@@ -609,9 +610,10 @@ async def risks(
     base_risk, pro_forma_risk = await risks_of(
         session, redis, books=[base, pro_forma], settings=settings
     )
-    if len(_BASE_RISKS) >= MAX_CACHED_RISKS:
-        _BASE_RISKS.pop(next(iter(_BASE_RISKS)))
-    _BASE_RISKS[key] = base_risk
+    if key is not None:
+        if len(_BASE_RISKS) >= MAX_CACHED_RISKS:
+            _BASE_RISKS.pop(next(iter(_BASE_RISKS)))
+        _BASE_RISKS[key] = base_risk
     return base_risk, pro_forma_risk
 
 

@@ -75,19 +75,29 @@ async def load_returns(
     calendar_days = calendar.trading_days_back(end, days + 1)
     wanted = sorted(set(symbols))
     version = await prices.price_version(redis)
-    keys = [f"sigmasight:returns:{version}:{end}:{days}:{s}" for s in wanted]
+    # Without a price version (Redis unreachable) nothing cached can be trusted or kept.
+    keys = (
+        [f"sigmasight:returns:{version}:{end}:{days}:{s}" for s in wanted]
+        if version is not None
+        else []
+    )
     series: dict[str, np.ndarray] = {}
-    for symbol, raw in zip(wanted, await redis.mget(keys) if keys else [], strict=True):
+    for symbol, raw in zip(wanted, await prices.cache_get_many(redis, keys), strict=False):
         if raw is not None:
             series[symbol] = np.frombuffer(raw, dtype=np.float64)
     missing = [s for s in wanted if s not in series]
     if missing:
         fresh = await _returns_from_bars(session, missing, calendar_days)
-        async with redis.pipeline(transaction=False) as pipe:
-            for symbol, key in zip(wanted, keys, strict=True):
-                if symbol in fresh:
-                    pipe.set(key, fresh[symbol].tobytes(), ex=CACHE_SECONDS)
-            await pipe.execute()
+        if keys:
+            await prices.cache_set_many(
+                redis,
+                {
+                    key: fresh[symbol].tobytes()
+                    for symbol, key in zip(wanted, keys, strict=True)
+                    if symbol in fresh
+                },
+                ttl_seconds=CACHE_SECONDS,
+            )
         series |= fresh
     returns = np.vstack([series[s] for s in wanted]) if wanted else np.empty((0, days))
     return ReturnHistory(wanted, calendar_days[1:], returns)
