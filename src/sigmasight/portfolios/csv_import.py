@@ -34,6 +34,7 @@ from sigmasight.portfolios.positions import (
     parse_instrument,
 )
 from sigmasight.portfolios.service import check_cash
+from sigmasight.text import fold
 
 MAX_DATA_ROWS = 10_000
 REQUIRED_COLUMNS = ("ticker", "quantity", "entry_price", "entry_date")
@@ -67,7 +68,7 @@ def _tags(raw: str) -> tuple[str, ...]:
     for part in raw.split(","):
         if part.strip():
             name = tag_rules.clean_name(part)
-            names.setdefault(name.lower(), name)
+            names.setdefault(fold(name), name)
     if len(names) > tag_rules.MAX_TAGS_PER_POSITION:
         raise Invalid(
             f"A position can have at most {tag_rules.MAX_TAGS_PER_POSITION} tags.",

@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight import conflicts
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
+from sigmasight.conflicts import unique_conflicts
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.instruments import occ
 from sigmasight.instruments.occ import OptionType
@@ -337,8 +339,8 @@ async def create(
         ),
         notes=notes,
     )
-    session.add(position)
-    await session.flush()
+    async with unique_conflicts(session):  # a concurrent add may have opened the same one
+        session.add(position)
     await tag_service.replace_position_tags(session, position=position, tags=tags)
     return position
 
@@ -382,7 +384,7 @@ async def update(
         position.multiplier = _check_multiplier(multiplier, parse_instrument(position.symbol))
     if notes is not None:
         position.notes = _check_notes(notes)
-    await session.flush()
+    await conflicts.flush(session)  # a concurrent change may have taken the entry date
     await session.refresh(position)
     return position
 
