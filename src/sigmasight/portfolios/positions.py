@@ -440,3 +440,31 @@ async def held_symbols(session: AsyncSession) -> list[str]:
     stmt = select(Position.symbol, Position.underlying).where(Position.exit_date.is_(None))
     rows = await session.execute(stmt.distinct())
     return sorted({symbol for row in rows for symbol in row})
+
+
+async def symbols_open_to(
+    session: AsyncSession, *, actor: Actor, symbols: Sequence[str], public: Sequence[str]
+) -> set[str]:
+    """Of `symbols`, those whose market data the actor may see: the `public` ones (factor ETFs),
+    and the symbols and underlyings of the actor's own positions (an admin sees all).
+
+    Prices and fetch times are stored only for what someone holds, so answering for any other
+    symbol would tell one user what another holds.
+    """
+    wanted = set(symbols)
+    if actor.is_admin:
+        return wanted
+    open_to = wanted & set(public)
+    rest = wanted - open_to
+    if rest:
+        owned = (
+            select(Position.symbol, Position.underlying)
+            .join(Portfolio, Portfolio.id == Position.portfolio_id)
+            .where(
+                Portfolio.owner_id == actor.user_id,
+                or_(Position.symbol.in_(rest), Position.underlying.in_(rest)),
+            )
+            .distinct()
+        )
+        open_to |= {symbol for row in await session.execute(owned) for symbol in row} & rest
+    return open_to
