@@ -91,6 +91,21 @@ def parse_instrument(symbol: str, *, field: str = "symbol") -> Instrument:
     return Instrument(ticker, ticker)
 
 
+def expired_option(instrument: Instrument, *, today: date, field: str = "symbol") -> Invalid | None:
+    """The OPTION_EXPIRED problem of an option that expired before `today`, else None.
+
+    One wording for both paths: `addPosition` refuses such an option (opening it by hand is a
+    mistake), a CSV import keeps the row with this as a warning (a broker's statement lists
+    options that expired since it was cut).
+    """
+    option = instrument.option
+    if option is None or option.expiration >= today:
+        return None
+    return Invalid(
+        f"{instrument.symbol} expired on {option.expiration}.", field=field, code="OPTION_EXPIRED"
+    )
+
+
 def position_type_for(quantity: Decimal, option_type: OptionType | None) -> PositionType:
     """LONG/SHORT for stock, LC/LP/SC/SP for options, from the sign of the quantity."""
     long = quantity > 0
@@ -317,6 +332,9 @@ async def create(
     """Open a position; options are recognised by their OCC symbol and typed by quantity sign."""
     portfolio = await portfolios.get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
     instrument = parse_instrument(draft.symbol)
+    expired = expired_option(instrument, today=today)
+    if expired is not None:
+        raise expired
     quantity = check_quantity(draft.quantity)
     entry_price = check_price(draft.entry_price, field="entryPrice")
     entry_date = check_entry_date(draft.entry_date, today=today)
