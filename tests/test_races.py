@@ -11,8 +11,14 @@ from starlette.applications import Starlette
 
 from sigmasight.portfolios.models import Position, Tag
 from tests.conftest import SignedIn
-from tests.documents import ADD_POSITION, CREATE_PORTFOLIO, CREATE_TAG, UPDATE_TAG
-from tests.helpers import create_portfolio, create_tag, days_ago
+from tests.documents import (
+    ADD_POSITION,
+    CREATE_PORTFOLIO,
+    CREATE_TAG,
+    SET_POSITION_TAGS,
+    UPDATE_TAG,
+)
+from tests.helpers import add_position, create_portfolio, create_tag, days_ago
 
 IMPORT = """
 mutation Import($input: ImportPositionsInput!) {
@@ -194,3 +200,16 @@ async def test_dotted_capital_i_and_small_i_are_different_names_everywhere(
     # then both are accepted, by Python and PostgreSQL alike
     assert _outcomes([tag], "createTag") == {("CreateTagSuccess", None): 1}
     assert _outcomes([book], "createPortfolio") == {("CreatePortfolioSuccess", None): 1}
+
+
+async def test_concurrent_retags_of_one_position_all_succeed(alice: SignedIn) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    position_id = (await add_position(alice, portfolio_id))["position"]["id"]
+    tag_ids = [await create_tag(alice, name) for name in ("Core", "Tech", "Hedge")]
+    # when
+    results = await _at_once(
+        alice, SET_POSITION_TAGS, [{"positionId": position_id, "tagIds": tag_ids}] * 10
+    )
+    # then
+    assert _outcomes(results, "setPositionTags") == {("SetPositionTagsSuccess", None): 10}

@@ -443,6 +443,9 @@ async def set_tags(
 ) -> Position:
     """Replace a position's tags with the given ones (the portfolio owner's tags, at most 20)."""
     position = await get_or_raise(session, actor=actor, position_id=position_id)
+    # Replacing is delete-then-insert: two at once would both insert the same links. Locking
+    # the position's row makes the second wait and replace what the first committed.
+    await session.execute(select(Position.id).where(Position.id == position.id).with_for_update())
     owner_id = await session.scalar(
         select(Portfolio.owner_id).where(Portfolio.id == position.portfolio_id)
     )
