@@ -13,6 +13,7 @@ from sigmasight.portfolios.models import Position, Tag
 from tests.conftest import SignedIn
 from tests.documents import (
     ADD_POSITION,
+    CLOSE_POSITION,
     CREATE_PORTFOLIO,
     CREATE_TAG,
     SET_POSITION_TAGS,
@@ -213,3 +214,17 @@ async def test_concurrent_retags_of_one_position_all_succeed(alice: SignedIn) ->
     )
     # then
     assert _outcomes(results, "setPositionTags") == {("SetPositionTagsSuccess", None): 10}
+
+
+async def test_concurrent_closes_of_one_position_close_it_once(alice: SignedIn) -> None:
+    # given
+    portfolio_id = await create_portfolio(alice)
+    position_id = (await add_position(alice, portfolio_id))["position"]["id"]
+    close = {"input": {"id": position_id, "exitPrice": 160, "exitDate": days_ago(1)}}
+    # when
+    results = await _at_once(alice, CLOSE_POSITION, [close] * 8)
+    # then
+    assert _outcomes(results, "closePosition") == {
+        ("ClosePositionSuccess", None): 1,
+        ("ConflictError", "ALREADY_CLOSED"): 7,
+    }

@@ -232,6 +232,24 @@ async def get_or_raise(session: AsyncSession, *, actor: Actor, position_id: uuid
     return position
 
 
+async def lock_or_raise(session: AsyncSession, *, actor: Actor, position_id: uuid.UUID) -> Position:
+    """The position, row-locked until the transaction ends; NotFound when not the actor's.
+
+    Changes that check the position's state first (still open? which tags?) take it, so a
+    concurrent change waits and then checks the state the first one committed.
+    """
+    stmt = (
+        _visible(actor)
+        .where(Position.id == position_id)
+        .with_for_update(of=Position)
+        .execution_options(populate_existing=True)
+    )
+    position = (await session.execute(stmt)).scalar_one_or_none()
+    if position is None:
+        raise NotFound("Position not found.", field="positionId")
+    return position
+
+
 def _filtered(stmt: Select[Position], flt: PositionFilter) -> Select[Position]:
     if flt.status is PositionStatus.OPEN:
         stmt = stmt.where(Position.exit_date.is_(None))
@@ -376,7 +394,7 @@ async def update(
     notes: str | None = None,
 ) -> Position:
     """Change a position's size, cost, entry date, multiplier or notes (empty notes clear them)."""
-    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    position = await lock_or_raise(session, actor=actor, position_id=position_id)
     if quantity is not None:
         if position.exit_date is not None:
             raise Invalid("A closed position cannot be resized.", field="quantity", code="CLOSED")
@@ -417,7 +435,7 @@ async def close(
     today: date,
 ) -> Position:
     """Record a position's exit; a price of zero is allowed (an option that expired worthless)."""
-    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    position = await lock_or_raise(session, actor=actor, position_id=position_id)
     if position.exit_date is not None:
         raise Conflict("Position is already closed.", field="positionId", code="ALREADY_CLOSED")
     if exit_date > today:
@@ -442,10 +460,8 @@ async def set_tags(
     session: AsyncSession, *, actor: Actor, position_id: uuid.UUID, tag_ids: Sequence[uuid.UUID]
 ) -> Position:
     """Replace a position's tags with the given ones (the portfolio owner's tags, at most 20)."""
-    position = await get_or_raise(session, actor=actor, position_id=position_id)
-    # Replacing is delete-then-insert: two at once would both insert the same links. Locking
-    # the position's row makes the second wait and replace what the first committed.
-    await session.execute(select(Position.id).where(Position.id == position.id).with_for_update())
+    # Replacing is delete-then-insert: two at once would both insert the same links.
+    position = await lock_or_raise(session, actor=actor, position_id=position_id)
     owner_id = await session.scalar(
         select(Portfolio.owner_id).where(Portfolio.id == position.portfolio_id)
     )
