@@ -34,8 +34,17 @@ def _fold(value: str) -> str:
 
 def _backfill(table: str) -> None:
     bind = op.get_bind()
+    named = sa.table(
+        table,
+        sa.column("id"),
+        sa.column("owner_id"),
+        sa.column("name"),
+        sa.column("name_key"),
+        sa.column("created_at"),
+    )
+    c = named.c
     rows = bind.execute(
-        sa.text(f"SELECT id, owner_id, name FROM {table} ORDER BY owner_id, created_at, id")
+        sa.select(c.id, c.owner_id, c.name).order_by(c.owner_id, c.created_at, c.id)
     ).all()
     taken: set[tuple[object, str]] = set()
     for row_id, owner_id, name in rows:
@@ -47,10 +56,7 @@ def _backfill(table: str) -> None:
             key = _fold(new_name)
             suffix += 1
         taken.add((owner_id, key))
-        bind.execute(
-            sa.text(f"UPDATE {table} SET name = :name, name_key = :key WHERE id = :id"),
-            {"name": new_name, "key": key, "id": row_id},
-        )
+        bind.execute(sa.update(named).where(c.id == row_id).values(name=new_name, name_key=key))
 
 
 def upgrade() -> None:
