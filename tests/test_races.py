@@ -6,10 +6,11 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from starlette.applications import Starlette
 
-from sigmasight.portfolios.models import Position, Tag
+from sigmasight.graphql.ids import parse_id
+from sigmasight.portfolios.models import Portfolio, Position, Tag
 from tests.conftest import SignedIn
 from tests.documents import (
     ADD_POSITION,
@@ -228,3 +229,51 @@ async def test_concurrent_closes_of_one_position_close_it_once(alice: SignedIn) 
         ("ClosePositionSuccess", None): 1,
         ("ConflictError", "ALREADY_CLOSED"): 7,
     }
+
+
+async def _wait_for_a_blocked_statement(app: Starlette) -> None:
+    """Return once some statement waits on a row lock (the test's own delete holds it)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with app.state.engine.connect() as conn:
+        while not await conn.scalar(waiting):  # noqa: ASYNC110  (PostgreSQL has no event to await)
+            await asyncio.sleep(0.01)
+
+
+async def test_adding_to_a_portfolio_deleted_meanwhile_is_not_found(
+    alice: SignedIn, app: Starlette
+) -> None:
+    # given a delete of the portfolio in flight, not yet committed
+    portfolio_id = await create_portfolio(alice)
+    row_id = parse_id(portfolio_id, "Portfolio")
+    async with app.state.engine.connect() as deleting:
+        await deleting.execute(delete(Portfolio).where(Portfolio.id == row_id))
+        # when an add passes its ownership check, then waits on the delete's row lock
+        adding = asyncio.create_task(add_position(alice, portfolio_id))
+        await _wait_for_a_blocked_statement(app)
+        await deleting.commit()
+        result = await adding
+    # then
+    assert (result["__typename"], result["field"]) == ("NotFoundError", "portfolioId")
+
+
+async def test_tagging_with_a_tag_deleted_meanwhile_is_not_found(
+    alice: SignedIn, app: Starlette
+) -> None:
+    # given a delete of the tag in flight, not yet committed
+    portfolio_id = await create_portfolio(alice)
+    position_id = (await add_position(alice, portfolio_id))["position"]["id"]
+    tag_id = await create_tag(alice, "Core")
+    async with app.state.engine.connect() as deleting:
+        await deleting.execute(delete(Tag).where(Tag.id == parse_id(tag_id, "Tag")))
+        # when the retag finds the tag, then waits on the delete's row lock to link it
+        tagging = asyncio.create_task(
+            alice.api.gql(SET_POSITION_TAGS, {"positionId": position_id, "tagIds": [tag_id]})
+        )
+        await _wait_for_a_blocked_statement(app)
+        await deleting.commit()
+        result = (await tagging)["setPositionTags"]
+    # then
+    assert (result["__typename"], result["field"]) == ("NotFoundError", "tagIds")

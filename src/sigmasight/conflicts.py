@@ -1,9 +1,10 @@
-"""Unique violations as the Conflict a service's own check would have raised.
+"""Integrity violations as the domain error a service's own check would have raised.
 
-A service checks for a duplicate before it writes, but two requests can both pass that check
-and race to the insert; PostgreSQL's unique index then refuses the second. The refusal is the
-same conflict, so it must reach the caller as the same typed error, never as an internal error.
-The table below is the one place that says which index means which conflict.
+A service checks before it writes (is the name free? does the portfolio exist?), but two
+requests can both pass that check and race to the write; PostgreSQL's unique index or foreign
+key then refuses one of them. The refusal means what the check means, so it must reach the
+caller as the same typed error (a Conflict, a NotFound), never as an internal error. The table
+below is the one place that says which constraint means which error.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sigmasight.errors import Conflict
+from sigmasight.errors import Conflict, DomainError, NotFound
 
-# PostgreSQL's SQLSTATE for unique_violation.
+# PostgreSQL's SQLSTATEs for unique_violation and foreign_key_violation.
 UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
 
-CONFLICTS: dict[str, Callable[[], Conflict]] = {
+CONFLICTS: dict[str, Callable[[], DomainError]] = {
     "uq_positions_live_symbol_entry_date": lambda: Conflict(
         "An open position with this symbol and entry date already exists; update it instead.",
         field="symbol",
@@ -35,29 +37,34 @@ CONFLICTS: dict[str, Callable[[], Conflict]] = {
         field="name",
         code="NAME_TAKEN",
     ),
+    # Deleted by another request between the ownership check and the insert.
+    "fk_positions_portfolio_id_portfolios": lambda: NotFound(
+        "Portfolio not found.", field="portfolioId"
+    ),
+    "fk_position_tags_tag_id_tags": lambda: NotFound("Tag not found.", field="tagIds"),
 }
 
 
 def violated_constraint(error: IntegrityError) -> str | None:
-    """The name of the unique index `error` violated, or None for any other integrity error."""
+    """The unique index or foreign key `error` violated; None for any other integrity error."""
     # asyncpg's exception (with the constraint name) is the cause of the DBAPI adapter's one.
     cause = getattr(error.orig, "__cause__", None)
-    if getattr(cause, "sqlstate", None) != UNIQUE_VIOLATION:
+    if getattr(cause, "sqlstate", None) not in (UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION):
         return None
     name = getattr(cause, "constraint_name", None)
     return name if isinstance(name, str) else None
 
 
-def as_conflict(error: IntegrityError) -> Conflict | None:
-    """The conflict a known unique index stands for; None when the index is not in the table."""
+def as_conflict(error: IntegrityError) -> DomainError | None:
+    """The error a known constraint stands for; None when the constraint is not in the table."""
     factory = CONFLICTS.get(violated_constraint(error) or "")
     return factory() if factory is not None else None
 
 
 @asynccontextmanager
-async def unique_conflicts(session: AsyncSession) -> AsyncIterator[None]:
-    """Run the writes of the block inside a savepoint; a known unique violation rolls back the
-    savepoint (the transaction stays usable) and raises its Conflict."""
+async def constraint_errors(session: AsyncSession) -> AsyncIterator[None]:
+    """Run the writes of the block inside a savepoint; a known violation rolls back the
+    savepoint (the transaction stays usable) and raises its domain error."""
     savepoint = None
     try:
         # Opening a savepoint flushes what is already pending, so that flush is covered too
@@ -80,6 +87,6 @@ async def unique_conflicts(session: AsyncSession) -> AsyncIterator[None]:
 
 
 async def flush(session: AsyncSession) -> None:
-    """Flush pending changes; a known unique violation raises its Conflict."""
-    async with unique_conflicts(session):
+    """Flush pending changes; a known violation raises its domain error."""
+    async with constraint_errors(session):
         pass

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth.actor import Actor
-from sigmasight.conflicts import unique_conflicts
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import DomainError
 from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios import service as portfolios
@@ -100,7 +100,7 @@ async def _create_tags(
         {"owner_id": owner_id, "name": name, "name_key": key, "kind": TagKind.REGULAR}
         for key, name in names.items()
     ]
-    async with unique_conflicts(session):
+    async with constraint_errors(session):
         created = await session.execute(insert(Tag).returning(Tag.id, Tag.name_key), values)
     return {key: tag_id for tag_id, key in created}
 

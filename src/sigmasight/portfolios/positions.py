@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sigmasight import conflicts
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
-from sigmasight.conflicts import unique_conflicts
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.instruments import occ
 from sigmasight.instruments.occ import OptionType
@@ -375,7 +375,7 @@ async def create(
         ),
         notes=notes,
     )
-    async with unique_conflicts(session):  # a concurrent add may have opened the same one
+    async with constraint_errors(session):  # a concurrent add may have opened the same one
         session.add(position)
     await tag_service.replace_position_tags(session, position=position, tags=tags)
     return position

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
-from sigmasight.conflicts import unique_conflicts
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios.models import Portfolio
@@ -187,7 +187,7 @@ async def create(
     portfolio = Portfolio(
         owner_id=actor.user_id, name=name, description=_clean_description(description)
     )
-    async with unique_conflicts(session):  # a concurrent create may have taken the name
+    async with constraint_errors(session):  # a concurrent create may have taken the name
         session.add(portfolio)
     return portfolio
 
@@ -212,7 +212,7 @@ async def update(
         )
     if description is not None:
         portfolio.description = _clean_description(description)
-    async with unique_conflicts(session):  # a concurrent rename may have taken the name
+    async with constraint_errors(session):  # a concurrent rename may have taken the name
         if name is not None:
             portfolio.name = name
     await session.refresh(portfolio)

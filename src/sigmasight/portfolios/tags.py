@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
-from sigmasight.conflicts import unique_conflicts
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.portfolios.models import Position, Tag, TagKind, position_tags
 from sigmasight.text import fold
@@ -148,7 +148,7 @@ async def create(
         kind=kind,
         description=_clean_description(description),
     )
-    async with unique_conflicts(session):
+    async with constraint_errors(session):
         session.add(tag)
     return tag
 
@@ -184,7 +184,7 @@ async def update(
         tag.kind = kind
     if description is not None:
         tag.description = _clean_description(description)
-    async with unique_conflicts(session):  # a concurrent rename may have taken the name
+    async with constraint_errors(session):  # a concurrent rename may have taken the name
         if name is not None:
             tag.name = name
     await session.refresh(tag)
@@ -226,9 +226,11 @@ async def replace_position_tags(
         sql_delete(position_tags).where(position_tags.c.position_id == position.id)
     )
     if tags:
-        await session.execute(
-            insert(position_tags), [{"position_id": position.id, "tag_id": t.id} for t in tags]
-        )
+        async with constraint_errors(session):  # a tag may be deleted meanwhile
+            await session.execute(
+                insert(position_tags),
+                [{"position_id": position.id, "tag_id": t.id} for t in tags],
+            )
 
 
 async def tags_by_position(
