@@ -274,6 +274,19 @@ async def test_five_position_book_with_cash_totals_and_percentages_by_hand(
     assert result["analyticsFlags"] == []
 
 
+IMPORT_POSITIONS = """
+mutation($input: ImportPositionsInput!) { importPositions(input: $input) { __typename } }
+"""
+
+
+async def _import_position(user: SignedIn, pid: str, row: str) -> None:
+    """Hold the `ticker,quantity,entry_price,entry_date` row; an import (unlike addPosition)
+    takes an option that has already expired, as a broker statement lists one."""
+    csv = "ticker,quantity,entry_price,entry_date\n" + row + "\n"
+    result = await user.api.gql(IMPORT_POSITIONS, {"input": {"portfolioId": pid, "csv": csv}})
+    assert result["importPositions"]["__typename"] == "ImportPositionsSuccess", result
+
+
 async def test_expired_option_is_worth_intrinsic_at_expiry_with_zero_greeks(
     app: Starlette, alice: SignedIn
 ) -> None:
@@ -285,10 +298,7 @@ async def test_expired_option_is_worth_intrinsic_at_expiry_with_zero_greeks(
     await store_close(app, "AAPL", 230.0)
     await store_close(app, call, 35.0, expiry - timedelta(days=2))
     pid = await create_portfolio(alice)
-    result = await add_position(
-        alice, pid, symbol=call, quantity=2, entryPrice=8.0, entryDate=days_ago(40)
-    )
-    assert result["__typename"] == "AddPositionSuccess", result
+    await _import_position(alice, pid, f"{call},2,8.0,{days_ago(40)}")
     # when
     position = (await book(alice, pid))["by_symbol"][call]
     # then
@@ -437,10 +447,7 @@ async def test_option_past_its_expiry_is_expired_even_when_the_underlying_prices
     await store_close(app, "MSFT", 320.0, stale_day)
     await store_close(app, call, 25.0, stale_day)
     pid = await create_portfolio(alice)
-    result = await add_position(
-        alice, pid, symbol=call, quantity=1, entryPrice=10.0, entryDate=days_ago(30)
-    )
-    assert result["__typename"] == "AddPositionSuccess", result
+    await _import_position(alice, pid, f"{call},1,10.0,{days_ago(30)}")
     # when
     position = (await book(alice, pid))["by_symbol"][call]
     # then: intrinsic on the last close on or before expiry, never the stale quote

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select, tuple_
@@ -14,11 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from sigmasight.errors import Invalid
+from sigmasight.text import has_control_characters
 
 T = TypeVar("T")
 K = TypeVar("K")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Cursors this API hands out are a few dozen characters; anything far longer is not one of ours
+# and is refused before it is decoded.
+MAX_CURSOR_LENGTH = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +49,21 @@ def _encode(values: Sequence[Any]) -> str:
 
 def _decode(cursor: str, keys: Sequence[InstrumentedAttribute[Any]], arg: str) -> list[Any]:
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError(cursor)
         raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if not isinstance(raw, list) or len(raw) != len(keys):
             raise ValueError(cursor)
         values: list[Any] = []
         for key, value in zip(keys, raw, strict=True):
             kind = key.type.python_type
+            if isinstance(value, str) and has_control_characters(value):
+                raise ValueError(cursor)  # PostgreSQL text cannot hold NUL: refuse, not fail
             values.append(kind.fromisoformat(value) if kind in (date, datetime) else kind(value))
         return values
-    except (ValueError, TypeError, AttributeError) as exc:
+    # Deeply nested JSON raises RecursionError, a bad decimal InvalidOperation: whatever a forged
+    # cursor holds, the caller learns only that it is not a cursor of this list.
+    except (ValueError, TypeError, AttributeError, RecursionError, InvalidOperation) as exc:
         raise Invalid(
             "Cursor is not valid for this list.", field=arg, code="INVALID_CURSOR"
         ) from exc

@@ -25,6 +25,7 @@ from sigmasight.paths import project_root
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios.imports import ImportMode, import_positions
 from sigmasight.portfolios.models import Portfolio, Tag
+from sigmasight.text import fold
 
 SEED_AS_OF = date(2026, 11, 20)  # the day the demo books were written against (a Friday)
 
@@ -106,7 +107,7 @@ async def seed_demo(session: AsyncSession, *, password: str, today: date) -> dic
             await session.execute(
                 select(Portfolio).where(
                     Portfolio.owner_id == user.id,
-                    func.lower(Portfolio.name) == book.portfolio.lower(),
+                    Portfolio.name_key == fold(book.portfolio),
                 )
             )
         ).scalar_one_or_none() or await portfolio_service.create(

@@ -79,7 +79,10 @@ class ImportMutation:
         description="Import positions from a CSV. Atomic: with any error nothing is written "
         "unless `skipInvalidRows` is set. Options in OCC form; a negative quantity is a short. "
         "An optional row with ticker `CASH` sets the portfolio's cash: its quantity is the "
-        "dollar amount (negative for a margin debit), its other cells are ignored."
+        "dollar amount (negative for a margin debit), its other cells are ignored. Numbers "
+        "are plain ASCII decimals (optional leading `$`, thousands commas in groups of three, "
+        "`(300)` for a negative); anything else is `NOT_A_NUMBER`. Imports of one portfolio "
+        "run one at a time."
     )
     async def import_positions(
         self, info: Info, input: Annotated[ImportPositionsInput, Input]

@@ -32,6 +32,7 @@ from sigmasight.marketdata import calendar, prices
 from sigmasight.marketdata import service as market_data
 from sigmasight.marketdata.service import FACTOR_ETF_SYMBOLS
 from sigmasight.pagination import PageRequest
+from sigmasight.portfolios import positions
 from sigmasight.portfolios.models import Portfolio, Position
 
 MAX_STATUS_SYMBOLS = 500
@@ -60,15 +61,23 @@ class ImportMarketDataInput:
 
 @strawberry.type
 class MarketDataQuery:
-    @strawberry.field(description="What a symbol is and its stored prices; null when unknown.")
+    @strawberry.field(
+        description="What a symbol is and its stored prices. Answered for the symbols and "
+        "underlyings of your own positions and for the factor ETFs (any symbol for an admin); "
+        "null for every other symbol, known or not, so that no one learns what others hold."
+    )
     async def security(
         self,
         info: Info,
         symbol: Annotated[str, strawberry.argument(description="Ticker, e.g. `AAPL`.")],
     ) -> SecurityNode | None:
-        info.context.require_actor()
+        actor = info.context.require_actor()
         ticker = symbol.strip().upper()
         async with info.context.session() as session:
+            if not await positions.symbols_open_to(
+                session, actor=actor, symbols=[ticker], public=FACTOR_ETF_SYMBOLS
+            ):
+                return None
             found = (await prices.securities(session, [ticker])).get(ticker)
             [coverage] = await prices.coverage(session, [ticker])
         if found is None and coverage.days == 0:
@@ -77,7 +86,10 @@ class MarketDataQuery:
 
     @strawberry.field(
         description="Price coverage and staleness per symbol: the given symbols, or those of "
-        "your open positions plus the factor ETFs."
+        "your open positions plus the factor ETFs. A given symbol that is neither in your own "
+        "positions nor a factor ETF (any symbol for an admin) is answered as an unknown one: "
+        "0 days, no dates, no source, no error, no attempt time, stale; so no one learns "
+        "what others hold."
     )
     async def market_data_status(
         self,
@@ -102,7 +114,14 @@ class MarketDataQuery:
                 wanted = sorted({s.strip().upper() for s in symbols if s.strip()})
             if len(wanted) > MAX_STATUS_SYMBOLS:
                 raise Invalid(f"Ask for at most {MAX_STATUS_SYMBOLS} symbols.", field="symbols")
-            items = await prices.coverage(session, wanted[:MAX_STATUS_SYMBOLS])
+            open_to = await positions.symbols_open_to(
+                session, actor=actor, symbols=wanted, public=FACTOR_ETF_SYMBOLS
+            )
+            stored = {c.symbol: c for c in await prices.coverage(session, sorted(open_to))}
+        items = [
+            stored.get(s) or prices.SymbolCoverage(s, None, None, 0, None, None, None)
+            for s in wanted
+        ]
         expected = calendar.last_completed_session(ctx.now)
         return [SymbolCoverageType.from_coverage(i, expected=expected) for i in items]
 

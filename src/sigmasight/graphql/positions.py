@@ -148,7 +148,11 @@ class PositionQuery:
 
 @strawberry.type
 class PositionMutation:
-    @strawberry.mutation(description="Open a position in one of your portfolios.")
+    @strawberry.mutation(
+        description="Open a position in one of your portfolios. An option that has already "
+        "expired is refused (`OPTION_EXPIRED`); an open position with the same symbol and entry "
+        "date is a `DUPLICATE_POSITION` conflict."
+    )
     async def add_position(
         self, info: Info, input: Annotated[AddPositionInput, Input]
     ) -> AddPositionResult:

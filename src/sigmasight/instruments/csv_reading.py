@@ -6,6 +6,9 @@ spreadsheet shows them (the header is row 1); row 0 means the whole file.
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +18,11 @@ from sigmasight.errors import Invalid
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")  # ISO, and the US form broker exports use
+# ASCII digits only ([0-9], not \\d, which also matches Arabic-Indic and full-width digits), an
+# optional fraction, and commas only as thousands separators in groups of three. No exponent,
+# no underscores: what Python's Decimal would also take is not what a broker writes.
+_UNSIGNED = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+"
+_NUMBER = re.compile(rf"(?P<sign>[+-]?)\$?(?P<plain>{_UNSIGNED})|\(\$?(?P<negative>{_UNSIGNED})\)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +36,25 @@ class RowIssue:
 
 
 def parse_number(raw: str) -> Decimal:
-    """A number as brokers write it: `1,250`, `$190.50`, `(300)` for negatives."""
-    text = raw.strip().replace(",", "").replace("$", "")
-    if text.startswith("(") and text.endswith(")"):
-        text = "-" + text[1:-1]
+    """A plain decimal number as brokers write it: ASCII digits with an optional sign and
+    fraction (`-12.5`), optionally a leading `$` (`$190.50`), commas only as thousands
+    separators in groups of three (`1,250.75`), and `(300)` for a negative. Anything else
+    (`$1,2,3`, `1_000`, `1e3`, non-ASCII digits) is NOT_A_NUMBER."""
+    match = _NUMBER.fullmatch(raw.strip())
+    if match is None:
+        raise Invalid(
+            f"'{raw}' is not a plain number; write digits like 1250.75 or 1,250.75.",
+            code="NOT_A_NUMBER",
+        )
+    if match["negative"] is not None:
+        digits, negative = match["negative"], True
+    else:
+        digits, negative = match["plain"], match["sign"] == "-"
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
+        value = Decimal(digits.replace(",", ""))
+    except InvalidOperation as exc:  # unreachable for a match; kept as the last guard
         raise Invalid(f"'{raw}' is not a number.", code="NOT_A_NUMBER") from exc
-    if not value.is_finite():
-        raise Invalid(f"'{raw}' is not a finite number.", code="NOT_A_NUMBER")
-    return value
+    return -value if negative else value
 
 
 def parse_date(raw: str) -> date:
@@ -65,6 +81,27 @@ def decode_text(data: bytes) -> str | RowIssue:
     if not text.strip():
         return RowIssue(0, None, "EMPTY_FILE", "The file is empty.")
     return text
+
+
+def read_rows(text: str) -> list[tuple[int, list[str]]] | RowIssue:
+    """The non-blank rows of CSV text, each with the file line it starts on; or the issue that
+    makes the file unreadable, such as a quoted cell that is never closed (which a lenient
+    reader would silently stretch to the end of the file)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "end of data" in str(exc):
+            message = f"A quoted cell that starts on row {start} is never closed."
+        else:
+            message = f"Row {start} is not valid CSV: {exc}."
+        return RowIssue(start, None, "NOT_A_CSV", message)
+    return rows
 
 
 def missing_columns(header: Iterable[str], required: Sequence[str]) -> list[RowIssue]:

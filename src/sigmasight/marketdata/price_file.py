@@ -4,8 +4,6 @@ fraction, 0.0052 = 0.52%). Pure: bytes in, bars and per-cell errors out."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,6 +15,7 @@ from sigmasight.instruments.csv_reading import (
     missing_columns,
     parse_date,
     parse_number,
+    read_rows,
 )
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.providers.base import Bar, SecurityProfile
@@ -56,17 +55,20 @@ def parse_price_file(data: bytes) -> PriceFile:
     if isinstance(text, RowIssue):
         parsed.errors.append(text)
         return parsed
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = {name.strip().lower(): name for name in reader.fieldnames or []}
+    lines = read_rows(text)
+    if isinstance(lines, RowIssue):
+        parsed.errors.append(lines)
+        return parsed
+    names = [name.strip().lower() for name in lines[0][1]] if lines else []
+    header = {name: index for index, name in reversed(list(enumerate(names)))}
     missing = missing_columns(header, PRICE_COLUMNS)
     if missing:
         parsed.errors += missing
         return parsed
     seen: dict[tuple[str, object], int] = {}
-    for raw in reader:
+    for line, cells in lines[1:]:
         parsed.rows += 1
-        row = {key: (raw.get(original) or "").strip() for key, original in header.items()}
-        line = reader.line_num
+        row = {key: cells[i].strip() if i < len(cells) else "" for key, i in header.items()}
         if parsed.rows > MAX_PRICE_ROWS:
             parsed.errors.append(RowIssue(0, None, "TOO_MANY_ROWS", "More than 2,000,000 rows."))
             return parsed

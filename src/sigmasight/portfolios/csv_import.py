@@ -9,8 +9,6 @@ Financial), like any other row.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +22,7 @@ from sigmasight.instruments.csv_reading import (
     missing_columns,
     parse_date,
     parse_number,
+    read_rows,
 )
 from sigmasight.portfolios import tags as tag_rules
 from sigmasight.portfolios.positions import (
@@ -31,15 +30,20 @@ from sigmasight.portfolios.positions import (
     check_entry_date,
     check_price,
     check_quantity,
+    expired_option,
     parse_instrument,
 )
 from sigmasight.portfolios.service import check_cash
+from sigmasight.text import fold
 
 MAX_DATA_ROWS = 10_000
 REQUIRED_COLUMNS = ("ticker", "quantity", "entry_price", "entry_date")
 OPTIONAL_COLUMNS = ("tags",)
 CASH_TICKER = "CASH"  # any case; without a price or date, the row is the cash balance
 T = TypeVar("T")
+# A CSV export prefixes text starting with one of these by `'` so that no spreadsheet runs it as
+# a formula (tab and CR cannot start a tag: names are trimmed); reading the tags back drops it.
+NEUTRALISED_STARTS = frozenset("=+-@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +67,13 @@ class ParsedFile:
 
 
 def _tags(raw: str) -> tuple[str, ...]:
+    if raw.startswith("'") and raw[1:2] in NEUTRALISED_STARTS:
+        raw = raw[1:]  # written by an export, which guards such a cell against spreadsheets
     names: dict[str, str] = {}
     for part in raw.split(","):
         if part.strip():
             name = tag_rules.clean_name(part)
-            names.setdefault(name.lower(), name)
+            names.setdefault(fold(name), name)
     if len(names) > tag_rules.MAX_TAGS_PER_POSITION:
         raise Invalid(
             f"A position can have at most {tag_rules.MAX_TAGS_PER_POSITION} tags.",
@@ -122,13 +128,9 @@ def parse_positions_csv(data: bytes, *, today: date) -> ParsedFile:
     if isinstance(text, RowIssue):
         parsed.errors.append(text)
         return parsed
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        lines = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
-    except csv.Error as exc:
-        parsed.errors.append(
-            RowIssue(reader.line_num, None, "NOT_A_CSV", f"Unreadable CSV: {exc}.")
-        )
+    lines = read_rows(text)
+    if isinstance(lines, RowIssue):
+        parsed.errors.append(lines)
         return parsed
     if not lines:
         parsed.errors.append(RowIssue(0, None, "EMPTY_FILE", "The file is empty."))
@@ -216,14 +218,7 @@ def _parse_row(
     if len(parsed.errors) > errors_before:
         return None
     assert instrument and quantity is not None and price is not None and entry_date
-    option = instrument.option
-    if option is not None and option.expiration < today:
-        parsed.warnings.append(
-            RowIssue(
-                row_number,
-                "ticker",
-                "OPTION_EXPIRED",
-                f"{instrument.symbol} expired on {option.expiration}.",
-            )
-        )
+    expired = expired_option(instrument, today=today)
+    if expired is not None:
+        parsed.warnings.append(RowIssue(row_number, "ticker", expired.code, expired.message))
     return ImportRow(row_number, instrument, quantity, price, entry_date, tags)

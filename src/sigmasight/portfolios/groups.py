@@ -48,7 +48,7 @@ def _by_tag(positions: list[Position], tags: Mapping[uuid.UUID, list[Tag]]) -> l
             untagged.append(position)
     result = [
         PositionGroup(str(tag.id), tag.name, members)
-        for tag, members in sorted(groups.values(), key=lambda g: g[0].name.lower())
+        for tag, members in sorted(groups.values(), key=lambda g: g[0].name_key)
     ]
     if untagged:
         result.append(PositionGroup("UNTAGGED", "Untagged", untagged))
@@ -79,7 +79,7 @@ def _by_strategy(
             option_type=p.option_type,
             strike=p.strike,
             expiration=p.expiration,
-            tags=frozenset(t.name.lower() for t in tags[p.id]),
+            tags=frozenset(t.name_key for t in tags[p.id]),
         )
         for p in free
     ]

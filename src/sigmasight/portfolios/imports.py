@@ -13,13 +13,15 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth.actor import Actor
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import DomainError
 from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios import service as portfolios
 from sigmasight.portfolios.csv_import import ImportRow, parse_positions_csv
 from sigmasight.portfolios.models import Position, Tag, TagKind, position_tags
 from sigmasight.portfolios.positions import position_type_for, position_values
-from sigmasight.portfolios.tags import MAX_TAGS_PER_USER
+from sigmasight.portfolios.tags import MAX_TAGS_PER_USER, lock_creation
+from sigmasight.text import fold
 
 
 class ImportMode(StrEnum):
@@ -60,19 +62,19 @@ class ImportRejected(DomainError):
 
 
 async def _existing_tag_ids(session: AsyncSession, owner_id: uuid.UUID) -> dict[str, uuid.UUID]:
-    rows = await session.execute(select(Tag.id, Tag.name).where(Tag.owner_id == owner_id))
-    return {name.lower(): tag_id for tag_id, name in rows}
+    rows = await session.execute(select(Tag.id, Tag.name_key).where(Tag.owner_id == owner_id))
+    return {key: tag_id for tag_id, key in rows}
 
 
 def _plan_new_tags(
     rows: Sequence[ImportRow], existing: dict[str, uuid.UUID], report: ImportReport
 ) -> tuple[dict[str, str], set[int]]:
-    """Tags to create (by lower-cased name), and the rows that would pass the per-user limit."""
+    """Tags to create (by name key), and the rows that would pass the per-user limit."""
     room = MAX_TAGS_PER_USER - len(existing)
     new_names: dict[str, str] = {}
     over_limit: set[int] = set()
     for row in rows:
-        wanted = {n.lower(): n for n in row.tags or () if n.lower() not in existing}
+        wanted = {fold(n): n for n in row.tags or () if fold(n) not in existing}
         fresh = {k: v for k, v in wanted.items() if k not in new_names}
         if len(new_names) + len(fresh) > room:
             report.errors.append(
@@ -94,9 +96,13 @@ async def _create_tags(
 ) -> dict[str, uuid.UUID]:
     if not names:
         return {}
-    values = [{"owner_id": owner_id, "name": n, "kind": TagKind.REGULAR} for n in names.values()]
-    created = await session.execute(insert(Tag).returning(Tag.id, Tag.name), values)
-    return {name.lower(): tag_id for tag_id, name in created}
+    values = [
+        {"owner_id": owner_id, "name": name, "name_key": key, "kind": TagKind.REGULAR}
+        for key, name in names.items()
+    ]
+    async with constraint_errors(session):
+        created = await session.execute(insert(Tag).returning(Tag.id, Tag.name_key), values)
+    return {key: tag_id for tag_id, key in created}
 
 
 async def _open_positions(
@@ -138,8 +144,16 @@ async def import_positions(
     price and tags; REPLACE also deletes open positions the file does not list. A CASH row sets
     the portfolio's cash (APPEND and REPLACE); without one cash stays as it is.
     """
-    portfolio = await portfolios.get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
     parsed = parse_positions_csv(data, today=today)
+    write = mode is not ImportMode.VALIDATE
+    if write:
+        # Imports of one portfolio run one at a time, each planning against the book the last
+        # one committed; tags are created under the same per-user lock as `createTag`, so the
+        # tag limit holds and two imports never race to create one tag.
+        portfolio = await portfolios.lock_or_raise(session, actor=actor, portfolio_id=portfolio_id)
+        await lock_creation(session, owner_id=portfolio.owner_id)
+    else:
+        portfolio = await portfolios.get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
     report = ImportReport(
         mode=mode,
         rows=parsed.data_rows,
@@ -156,7 +170,6 @@ async def import_positions(
     report.skipped = parsed.data_rows - len(rows) - (parsed.cash_row is not None)
     report.symbols = sorted({r.instrument.symbol for r in rows})
     report.tags_created = len(new_tags)
-    write = mode is not ImportMode.VALIDATE
     if write:
         tag_ids |= await _create_tags(session, portfolio.owner_id, new_tags)
     existing = await _open_positions(session, portfolio.id)
@@ -171,7 +184,7 @@ async def import_positions(
         wanted = (
             current_tags
             if row.tags is None
-            else frozenset(tag_ids.get(t.lower(), uuid.UUID(int=0)) for t in row.tags)
+            else frozenset(tag_ids.get(fold(t), uuid.UUID(int=0)) for t in row.tags)
         )
         if (position.quantity, position.entry_price, current_tags) == (
             row.quantity,
@@ -241,7 +254,7 @@ async def _write(
         )
         tagged += retagged
     links = [
-        {"position_id": position_id, "tag_id": tag_ids[name.lower()]}
+        {"position_id": position_id, "tag_id": tag_ids[fold(name)]}
         for position_id, row in tagged
         for name in row.tags or ()
     ]

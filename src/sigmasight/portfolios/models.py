@@ -19,13 +19,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from sigmasight.db import Base, IdMixin, TimestampMixin
 from sigmasight.instruments.occ import OptionType
+from sigmasight.text import fold
 
 
 class PositionType(StrEnum):
@@ -42,6 +43,27 @@ class TagKind(StrEnum):
     STRATEGY = "STRATEGY"
 
 
+def _name_key(context: DefaultExecutionContext) -> str:
+    # Core inserts (bulk tag creation) give only the name; the key is derived from it.
+    return fold(context.get_current_parameters()["name"])  # type: ignore[no-untyped-call]
+
+
+class _NameKey:
+    """A `name` with its case-insensitive key (`fold(name)`) stored beside it.
+
+    Uniqueness ignoring case is a unique index on the stored key, so Python's comparison and
+    PostgreSQL's are the same one by construction (SQL `lower()` and Python's casefold disagree
+    on letters such as the dotted capital I and the final sigma).
+    """
+
+    name_key: Mapped[str]
+
+    @validates("name")
+    def _keep_key(self, _attribute: str, name: str) -> str:
+        self.name_key = fold(name)
+        return name
+
+
 def _enum(kind: type[StrEnum]) -> Enum:
     return Enum(kind, native_enum=False, length=16, create_constraint=True)
 
@@ -54,7 +76,7 @@ position_tags = Table(
 )
 
 
-class Portfolio(IdMixin, TimestampMixin, Base):
+class Portfolio(_NameKey, IdMixin, TimestampMixin, Base):
     __tablename__ = "portfolios"
     __table_args__ = (
         CheckConstraint(
@@ -74,6 +96,7 @@ class Portfolio(IdMixin, TimestampMixin, Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
     )
     name: Mapped[str] = mapped_column(String(100), nullable=False)
+    name_key: Mapped[str] = mapped_column(Text, nullable=False, default=_name_key)
     description: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3), default="USD", nullable=False)
     # Dollars; negative is a margin debit. Short-sale proceeds are part of it.
@@ -87,7 +110,7 @@ class Portfolio(IdMixin, TimestampMixin, Base):
 
 
 # Names are unique per owner ignoring case.
-Index("uq_portfolios_owner_name_lower", Portfolio.owner_id, func.lower(Portfolio.name), unique=True)
+Index("uq_portfolios_owner_name_key", Portfolio.owner_id, Portfolio.name_key, unique=True)
 
 
 class Position(IdMixin, TimestampMixin, Base):
@@ -153,7 +176,7 @@ class Position(IdMixin, TimestampMixin, Base):
         return self.exit_date is None
 
 
-class Tag(IdMixin, TimestampMixin, Base):
+class Tag(_NameKey, IdMixin, TimestampMixin, Base):
     __tablename__ = "tags"
     __table_args__ = (CheckConstraint("color ~ '^#[0-9A-Fa-f]{6}$'", name="color_hex"),)
 
@@ -161,9 +184,10 @@ class Tag(IdMixin, TimestampMixin, Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
     )
     name: Mapped[str] = mapped_column(String(50), nullable=False)
+    name_key: Mapped[str] = mapped_column(Text, nullable=False, default=_name_key)
     color: Mapped[str] = mapped_column(String(7), default="#6B7280", nullable=False)
     kind: Mapped[TagKind] = mapped_column(_enum(TagKind), default=TagKind.REGULAR, nullable=False)
     description: Mapped[str | None] = mapped_column(String(500))
 
 
-Index("uq_tags_owner_name_lower", Tag.owner_id, func.lower(Tag.name), unique=True)
+Index("uq_tags_owner_name_key", Tag.owner_id, Tag.name_key, unique=True)

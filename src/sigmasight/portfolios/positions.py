@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight import conflicts
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.instruments import occ
 from sigmasight.instruments.occ import OptionType
@@ -87,6 +89,21 @@ def parse_instrument(symbol: str, *, field: str = "symbol") -> Instrument:
     except occ.SymbolError as exc:
         raise Invalid(str(exc), field=field, code=exc.code) from exc
     return Instrument(ticker, ticker)
+
+
+def expired_option(instrument: Instrument, *, today: date, field: str = "symbol") -> Invalid | None:
+    """The OPTION_EXPIRED problem of an option that expired before `today`, else None.
+
+    One wording for both paths: `addPosition` refuses such an option (opening it by hand is a
+    mistake), a CSV import keeps the row with this as a warning (a broker's statement lists
+    options that expired since it was cut).
+    """
+    option = instrument.option
+    if option is None or option.expiration >= today:
+        return None
+    return Invalid(
+        f"{instrument.symbol} expired on {option.expiration}.", field=field, code="OPTION_EXPIRED"
+    )
 
 
 def position_type_for(quantity: Decimal, option_type: OptionType | None) -> PositionType:
@@ -215,6 +232,24 @@ async def get_or_raise(session: AsyncSession, *, actor: Actor, position_id: uuid
     return position
 
 
+async def lock_or_raise(session: AsyncSession, *, actor: Actor, position_id: uuid.UUID) -> Position:
+    """The position, row-locked until the transaction ends; NotFound when not the actor's.
+
+    Changes that check the position's state first (still open? which tags?) take it, so a
+    concurrent change waits and then checks the state the first one committed.
+    """
+    stmt = (
+        _visible(actor)
+        .where(Position.id == position_id)
+        .with_for_update(of=Position)
+        .execution_options(populate_existing=True)
+    )
+    position = (await session.execute(stmt)).scalar_one_or_none()
+    if position is None:
+        raise NotFound("Position not found.", field="positionId")
+    return position
+
+
 def _filtered(stmt: Select[Position], flt: PositionFilter) -> Select[Position]:
     if flt.status is PositionStatus.OPEN:
         stmt = stmt.where(Position.exit_date.is_(None))
@@ -315,6 +350,9 @@ async def create(
     """Open a position; options are recognised by their OCC symbol and typed by quantity sign."""
     portfolio = await portfolios.get_or_raise(session, actor=actor, portfolio_id=portfolio_id)
     instrument = parse_instrument(draft.symbol)
+    expired = expired_option(instrument, today=today)
+    if expired is not None:
+        raise expired
     quantity = check_quantity(draft.quantity)
     entry_price = check_price(draft.entry_price, field="entryPrice")
     entry_date = check_entry_date(draft.entry_date, today=today)
@@ -337,8 +375,8 @@ async def create(
         ),
         notes=notes,
     )
-    session.add(position)
-    await session.flush()
+    async with constraint_errors(session):  # a concurrent add may have opened the same one
+        session.add(position)
     await tag_service.replace_position_tags(session, position=position, tags=tags)
     return position
 
@@ -356,7 +394,7 @@ async def update(
     notes: str | None = None,
 ) -> Position:
     """Change a position's size, cost, entry date, multiplier or notes (empty notes clear them)."""
-    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    position = await lock_or_raise(session, actor=actor, position_id=position_id)
     if quantity is not None:
         if position.exit_date is not None:
             raise Invalid("A closed position cannot be resized.", field="quantity", code="CLOSED")
@@ -382,7 +420,7 @@ async def update(
         position.multiplier = _check_multiplier(multiplier, parse_instrument(position.symbol))
     if notes is not None:
         position.notes = _check_notes(notes)
-    await session.flush()
+    await conflicts.flush(session)  # a concurrent change may have taken the entry date
     await session.refresh(position)
     return position
 
@@ -397,7 +435,7 @@ async def close(
     today: date,
 ) -> Position:
     """Record a position's exit; a price of zero is allowed (an option that expired worthless)."""
-    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    position = await lock_or_raise(session, actor=actor, position_id=position_id)
     if position.exit_date is not None:
         raise Conflict("Position is already closed.", field="positionId", code="ALREADY_CLOSED")
     if exit_date > today:
@@ -422,7 +460,8 @@ async def set_tags(
     session: AsyncSession, *, actor: Actor, position_id: uuid.UUID, tag_ids: Sequence[uuid.UUID]
 ) -> Position:
     """Replace a position's tags with the given ones (the portfolio owner's tags, at most 20)."""
-    position = await get_or_raise(session, actor=actor, position_id=position_id)
+    # Replacing is delete-then-insert: two at once would both insert the same links.
+    position = await lock_or_raise(session, actor=actor, position_id=position_id)
     owner_id = await session.scalar(
         select(Portfolio.owner_id).where(Portfolio.id == position.portfolio_id)
     )
@@ -438,3 +477,31 @@ async def held_symbols(session: AsyncSession) -> list[str]:
     stmt = select(Position.symbol, Position.underlying).where(Position.exit_date.is_(None))
     rows = await session.execute(stmt.distinct())
     return sorted({symbol for row in rows for symbol in row})
+
+
+async def symbols_open_to(
+    session: AsyncSession, *, actor: Actor, symbols: Sequence[str], public: Sequence[str]
+) -> set[str]:
+    """Of `symbols`, those whose market data the actor may see: the `public` ones (factor ETFs),
+    and the symbols and underlyings of the actor's own positions (an admin sees all).
+
+    Prices and fetch times are stored only for what someone holds, so answering for any other
+    symbol would tell one user what another holds.
+    """
+    wanted = set(symbols)
+    if actor.is_admin:
+        return wanted
+    open_to = wanted & set(public)
+    rest = wanted - open_to
+    if rest:
+        owned = (
+            select(Position.symbol, Position.underlying)
+            .join(Portfolio, Portfolio.id == Position.portfolio_id)
+            .where(
+                Portfolio.owner_id == actor.user_id,
+                or_(Position.symbol.in_(rest), Position.underlying.in_(rest)),
+            )
+            .distinct()
+        )
+        open_to |= {symbol for row in await session.execute(owned) for symbol in row} & rest
+    return open_to

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios.models import Portfolio
+from sigmasight.text import fold
 
 MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 2000
@@ -120,7 +122,7 @@ async def _ensure_name_free(
     session: AsyncSession, *, owner_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
 ) -> None:
     stmt = select(Portfolio.id).where(
-        Portfolio.owner_id == owner_id, func.lower(Portfolio.name) == name.lower()
+        Portfolio.owner_id == owner_id, Portfolio.name_key == fold(name)
     )
     if exclude is not None:
         stmt = stmt.where(Portfolio.id != exclude)
@@ -146,6 +148,27 @@ async def get_or_raise(
     return portfolio
 
 
+async def lock_or_raise(
+    session: AsyncSession, *, actor: Actor, portfolio_id: uuid.UUID
+) -> Portfolio:
+    """The portfolio, row-locked until the transaction ends; NotFound when not the actor's.
+
+    Whole-book rewrites (an import) take this lock so that two of them on one portfolio run
+    one after the other: each then sees the book the previous one committed, instead of both
+    planning against the same old book and writing twice.
+    """
+    stmt = (
+        _visible(actor)
+        .where(Portfolio.id == portfolio_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    portfolio = (await session.execute(stmt)).scalar_one_or_none()
+    if portfolio is None:
+        raise NotFound("Portfolio not found.", field="portfolioId")
+    return portfolio
+
+
 async def list_for_actor(
     session: AsyncSession, *, actor: Actor, page: PageRequest
 ) -> Page[Portfolio]:
@@ -164,8 +187,8 @@ async def create(
     portfolio = Portfolio(
         owner_id=actor.user_id, name=name, description=_clean_description(description)
     )
-    session.add(portfolio)
-    await session.flush()
+    async with constraint_errors(session):  # a concurrent create may have taken the name
+        session.add(portfolio)
     return portfolio
 
 
@@ -187,10 +210,11 @@ async def update(
         await _ensure_name_free(
             session, owner_id=portfolio.owner_id, name=name, exclude=portfolio.id
         )
-        portfolio.name = name
     if description is not None:
         portfolio.description = _clean_description(description)
-    await session.flush()
+    async with constraint_errors(session):  # a concurrent rename may have taken the name
+        if name is not None:
+            portfolio.name = name
     await session.refresh(portfolio)
     return portfolio
 

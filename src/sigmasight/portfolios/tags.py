@@ -6,20 +6,24 @@ import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, func, insert, select, text
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
+from sigmasight.conflicts import constraint_errors
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.portfolios.models import Position, Tag, TagKind, position_tags
+from sigmasight.text import fold
 
 MAX_NAME_LENGTH = 50
 MAX_TAGS_PER_USER = 100
 MAX_TAGS_PER_POSITION = 20
 DEFAULT_COLOR = "#6B7280"
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# First key of the advisory lock serialising one user's tag creation (the second is the user).
+_TAG_CREATION_LOCK = 0x5467  # "Tg"
 
 
 def _visible(actor: Actor) -> Select[Tag]:
@@ -49,11 +53,25 @@ def _clean_color(color: str) -> str:
 async def _ensure_name_free(
     session: AsyncSession, *, owner_id: uuid.UUID, name: str, exclude: uuid.UUID | None = None
 ) -> None:
-    stmt = select(Tag.id).where(Tag.owner_id == owner_id, func.lower(Tag.name) == name.lower())
+    stmt = select(Tag.id).where(Tag.owner_id == owner_id, Tag.name_key == fold(name))
     if exclude is not None:
         stmt = stmt.where(Tag.id != exclude)
     if (await session.execute(stmt)).first() is not None:
         raise Conflict(f"You already have a tag named '{name}'.", field="name", code="NAME_TAKEN")
+
+
+async def lock_creation(session: AsyncSession, *, owner_id: uuid.UUID) -> None:
+    """Hold, until the transaction ends, the right to create tags for `owner_id`.
+
+    The 100-tag limit is a count then an insert; without this, thirty concurrent creates all
+    count 99 and all insert. A transaction-scoped advisory lock keyed by the owner makes them
+    count one after another (a row lock on the user would also block unrelated account
+    changes). Unrelated owners whose ids hash alike merely wait for each other briefly.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:owner))"),
+        {"namespace": _TAG_CREATION_LOCK, "owner": str(owner_id)},
+    )
 
 
 async def get(session: AsyncSession, *, actor: Actor, tag_id: uuid.UUID) -> Tag | None:
@@ -73,7 +91,7 @@ async def tags_by_owner(
     session: AsyncSession, *, owner_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Tag]]:
     """Many users' tags in one query, each list by name (callers have checked access)."""
-    stmt = select(Tag).where(Tag.owner_id.in_(owner_ids)).order_by(func.lower(Tag.name), Tag.id)
+    stmt = select(Tag).where(Tag.owner_id.in_(owner_ids)).order_by(Tag.name_key, Tag.id)
     result: dict[uuid.UUID, list[Tag]] = {owner_id: [] for owner_id in owner_ids}
     for tag in (await session.execute(stmt)).scalars():
         result[tag.owner_id].append(tag)
@@ -95,7 +113,7 @@ async def tags_by_portfolio(
     stmt = (
         select(used.c.portfolio_id, Tag)
         .join(used, used.c.tag_id == Tag.id)
-        .order_by(func.lower(Tag.name), Tag.id)
+        .order_by(Tag.name_key, Tag.id)
     )
     result: dict[uuid.UUID, list[Tag]] = {portfolio_id: [] for portfolio_id in portfolio_ids}
     for portfolio_id, tag in await session.execute(stmt):
@@ -114,6 +132,7 @@ async def create(
 ) -> Tag:
     """Create a tag for the actor; at most 100 per user, names unique ignoring case."""
     name = clean_name(name)
+    await lock_creation(session, owner_id=actor.user_id)
     count = await session.scalar(
         select(func.count()).select_from(Tag).where(Tag.owner_id == actor.user_id)
     )
@@ -129,8 +148,8 @@ async def create(
         kind=kind,
         description=_clean_description(description),
     )
-    session.add(tag)
-    await session.flush()
+    async with constraint_errors(session):
+        session.add(tag)
     return tag
 
 
@@ -159,14 +178,15 @@ async def update(
     if name is not None:
         name = clean_name(name)
         await _ensure_name_free(session, owner_id=tag.owner_id, name=name, exclude=tag.id)
-        tag.name = name
     if color is not None:
         tag.color = _clean_color(color)
     if kind is not None:
         tag.kind = kind
     if description is not None:
         tag.description = _clean_description(description)
-    await session.flush()
+    async with constraint_errors(session):  # a concurrent rename may have taken the name
+        if name is not None:
+            tag.name = name
     await session.refresh(tag)
     return tag
 
@@ -206,9 +226,11 @@ async def replace_position_tags(
         sql_delete(position_tags).where(position_tags.c.position_id == position.id)
     )
     if tags:
-        await session.execute(
-            insert(position_tags), [{"position_id": position.id, "tag_id": t.id} for t in tags]
-        )
+        async with constraint_errors(session):  # a tag may be deleted meanwhile
+            await session.execute(
+                insert(position_tags),
+                [{"position_id": position.id, "tag_id": t.id} for t in tags],
+            )
 
 
 async def tags_by_position(
@@ -219,7 +241,7 @@ async def tags_by_position(
         select(position_tags.c.position_id, Tag)
         .join(Tag, Tag.id == position_tags.c.tag_id)
         .where(position_tags.c.position_id.in_(position_ids))
-        .order_by(func.lower(Tag.name))
+        .order_by(Tag.name_key, Tag.id)
     )
     result: dict[uuid.UUID, list[Tag]] = {pid: [] for pid in position_ids}
     for position_id, tag in await session.execute(stmt):
