@@ -8,7 +8,7 @@ possible for names that `lower()` told apart) get a numbered suffix instead of f
 migration.
 
 Revision ID: 22742a1c0368
-Revises: cca7f77ad836
+Revises: 42ce21e62a05
 Create Date: 2026-11-25 13:12:00.108152
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "22742a1c0368"
-down_revision: str | None = "cca7f77ad836"
+down_revision: str | None = "42ce21e62a05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
