@@ -370,17 +370,16 @@ def make_admin(email: str) -> None:
     _require_database(settings)
 
     async def promote() -> bool:
-        from redis.asyncio import Redis
-
         from sigmasight.auth import service as auth_service
         from sigmasight.auth.models import Role
+        from sigmasight.redis_client import connect
 
         async with _transaction(settings) as session:
             user = await auth_service.get_by_email(session, email=email)
             if user is None:
                 return False
             await auth_service.set_role(session, user_id=user.id, role=Role.ADMIN)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = connect(settings) if settings.redis_url else None
         try:
             await auth_service.publish_user_change(
                 redis, user_id=user.id, role=Role.ADMIN, settings=settings
@@ -404,16 +403,15 @@ def delete_user(email: str) -> None:
     _require_database(settings)
 
     async def remove() -> bool:
-        from redis.asyncio import Redis
-
         from sigmasight.auth import service as auth_service
+        from sigmasight.redis_client import connect
 
         async with _transaction(settings) as session:
             user = await auth_service.get_by_email(session, email=email)
             if user is None:
                 return False
             await auth_service.delete_user(session, user_id=user.id)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = connect(settings) if settings.redis_url else None
         try:
             await auth_service.publish_user_change(
                 redis, user_id=user.id, role=None, settings=settings

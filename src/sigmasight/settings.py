@@ -49,10 +49,8 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=30, ge=15, le=60)
     refresh_token_days: int = Field(default=30, ge=1, le=90)
     # Sessions: how long a session's liveness and a user's role may be served from the Redis
-    # cache before PostgreSQL is asked again (revocations and role changes also clear it), and
-    # how long Redis may take before PostgreSQL answers instead.
+    # cache before PostgreSQL is asked again (revocations and role changes also clear it).
     auth_cache_seconds: int = Field(default=5, ge=0, le=60)
-    auth_redis_timeout_seconds: float = Field(default=0.5, gt=0, le=5)
     # A refresh token presented again within this many seconds of its rotation (two tabs
     # refreshing at once) gets the same new pair; later, reuse revokes the whole session.
     refresh_grace_seconds: int = Field(default=30, ge=0, le=300)

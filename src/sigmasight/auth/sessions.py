@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import TypeVar
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sigmasight.auth.models import RefreshToken, Role, User
+from sigmasight.redis_client import REDIS_FAULTS
 from sigmasight.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,15 +50,12 @@ class SessionState:
     role: Role | None  # the user's role now; None when the session is not live
 
 
-async def bounded(
-    redis_call: Awaitable[T], settings: Settings, *, patience: float = 1.0
-) -> T | None:
-    """`redis_call`'s answer, or None when Redis fails or is slower than the configured bound
-    (times `patience`, for callers that would rather wait than fall back)."""
+async def bounded(redis_call: Awaitable[T], settings: Settings) -> T | None:
+    """`redis_call`'s answer, or None when Redis fails or takes longer than its time bound."""
     try:
-        async with asyncio.timeout(settings.auth_redis_timeout_seconds * patience):
+        async with asyncio.timeout(settings.redis_timeout_seconds):
             return await redis_call
-    except (RedisError, OSError, TimeoutError) as exc:
+    except REDIS_FAULTS as exc:  # TimeoutError (the bound) is an OSError
         logger.warning("redis unavailable for session state, using the database: %s", exc)
         return None
 

@@ -26,9 +26,6 @@ from sigmasight.errors import DomainError
 from sigmasight.settings import Settings
 
 FIRST_LOCK_SECONDS = 30
-# A sign-in spends ~0.1 s of CPU on argon2 anyway; waiting longer for Redis beats falling back to
-# the database's count, which cannot see attempts still in flight.
-PATIENCE = 4.0
 
 
 class TooManyAttempts(DomainError):
@@ -91,7 +88,7 @@ async def _admit_redis(redis: Redis, scope: Scope, settings: Settings) -> bool |
         async with redis.pipeline(transaction=True) as pipe:
             pipe.incr(counter)
             pipe.expire(counter, settings.login_failure_window_seconds, nx=True)
-            answer = await bounded(pipe.execute(), settings, patience=PATIENCE)
+            answer = await bounded(pipe.execute(), settings)
         if answer is None:
             await _uncount(redis, counted, settings)
             return None
@@ -100,15 +97,13 @@ async def _admit_redis(redis: Redis, scope: Scope, settings: Settings) -> bool |
         if attempts < limit:
             continue
         taken = await bounded(
-            redis.set(lock, b"1", ex=lock_seconds(attempts - limit, settings), nx=True),
-            settings,
-            patience=PATIENCE,
+            redis.set(lock, b"1", ex=lock_seconds(attempts - limit, settings), nx=True), settings
         )
         if taken:
             continue
         # Refused attempts are not failures: only checked passwords count towards the lock.
         await _uncount(redis, counted, settings)
-        ttl = await bounded(redis.ttl(lock), settings, patience=PATIENCE)
+        ttl = await bounded(redis.ttl(lock), settings)
         raise TooManyAttempts(int(ttl) if ttl and ttl > 0 else FIRST_LOCK_SECONDS)
     return True
 
@@ -118,7 +113,7 @@ async def _uncount(redis: Redis, counters: list[str], settings: Settings) -> Non
         async with redis.pipeline(transaction=False) as pipe:
             for counter in counters:
                 pipe.decr(counter)
-            await bounded(pipe.execute(), settings, patience=PATIENCE)
+            await bounded(pipe.execute(), settings)
 
 
 async def _admit_database(
@@ -171,4 +166,4 @@ async def succeeded(redis: Redis, *, scope: Scope, settings: Settings) -> None:
         pipe.delete(keys[0][0], keys[0][1])
         for counter, _, _ in keys[1:]:
             pipe.decr(counter)
-        await bounded(pipe.execute(), settings, patience=PATIENCE)
+        await bounded(pipe.execute(), settings)
