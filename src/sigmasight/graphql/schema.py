@@ -32,6 +32,7 @@ from sigmasight.graphql.node import Node
 from sigmasight.graphql.portfolio_risk import RiskQuery
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
+from sigmasight.graphql.read_session import CloseReadSession
 from sigmasight.graphql.tags import TagMutation
 from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode
 from sigmasight.settings import Environment, Settings
@@ -91,7 +92,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The GraphQL schema; with settings, also depth/alias/token limits and, outside development,
     masking of internal errors."""
     # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = []
+    extensions: list[Callable[[], SchemaExtension]] = [CloseReadSession]
     if settings is not None:
         extensions += [
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
