@@ -43,6 +43,9 @@ class TimestampMixin:
 
 
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # A request checks out one connection (its read session, or its mutation's transaction), so
+    # the pool bounds concurrent requests per process; pre-ping costs one round trip per request
+    # and spares a request the error of a connection the server closed while it sat idle.
     return create_async_engine(
         database_url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True
     )

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -21,6 +22,7 @@ from sigmasight.graphql.arguments import id_argument
 from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.batch import BatchMutation, BatchQuery, Subscription
 from sigmasight.graphql.context import Info
+from sigmasight.graphql.document_cache import MAX_DOCUMENTS, SkipRevalidation, ValidDocuments
 from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.exports import ExportMutation, ExportNode, ExportQuery
 from sigmasight.graphql.ids import from_global_id
@@ -92,7 +94,12 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The GraphQL schema; with settings, also depth/alias/token limits and, outside development,
     masking of internal errors."""
     # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = [CloseReadSession]
+    extensions: list[Callable[[], SchemaExtension]] = [
+        CloseReadSession,
+        # Clients repeat a few documents: parse each once and validate it once per rule set.
+        partial(ParserCache, maxsize=MAX_DOCUMENTS),
+        partial(SkipRevalidation, valid=ValidDocuments()),
+    ]
     if settings is not None:
         extensions += [
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
