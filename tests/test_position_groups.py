@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from sigmasight.graphql.types import PositionNode
+from sigmasight.portfolios import groups as groups_module
 from tests.conftest import SignedIn
 from tests.helpers import add_position, create_portfolio, create_tag, occ_symbol
 
@@ -109,3 +110,27 @@ async def test_group_counts_and_sums_are_answered_without_building_each_position
         assert group["longCount"] == listed["longCount"]
         assert group["shortCount"] == listed["shortCount"]
         assert group["costBasis"] == listed["costBasis"]
+
+
+async def test_strategies_of_an_unchanged_book_are_detected_once(
+    alice: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    portfolio_id, _, _ = await _book(alice)
+    detections: list[int] = []
+    detect = groups_module.detect_strategies
+
+    def counting(legs: Any) -> Any:
+        detections.append(len(legs))
+        return detect(legs)
+
+    monkeypatch.setattr(groups_module, "detect_strategies", counting)
+    # when: the dashboard refreshes twice, then a position changes, then it refreshes again
+    first = await _groups(alice, portfolio_id, "STRATEGY")
+    again = await _groups(alice, portfolio_id, "STRATEGY")
+    await add_position(alice, portfolio_id, symbol=occ_symbol("TSLA", 60, "P", 300), quantity=1)
+    changed = await _groups(alice, portfolio_id, "STRATEGY")
+    # then: one detection per distinct book, and the same answer from memory
+    assert len(detections) == 2
+    assert again == first
+    assert changed != first
