@@ -327,8 +327,10 @@ def cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return total
 
 
-async def wait_ready(http: httpx.AsyncClient) -> None:
-    for _ in range(300):
+async def wait_ready(http: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(1200):  # a busy machine takes a while to start several processes
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}")
         try:
             if (await http.get("/ready")).status_code == 200:
                 return
@@ -346,6 +348,8 @@ def report(
     print(f"\n{processes} API process(es): {done / duration:.1f} requests/s over {duration:.0f} s")
     # CPU per request does not depend on what else the machine runs meanwhile; latency does.
     print(f"  API CPU per request: {cpu * 1000 / max(done, 1):.1f} ms (all processes)")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"  machine load average at the end (1, 5, 15 min): {load}")
     print(f"  errors: {errors}   acknowledged writes: {writes[0]}   lost: {writes[1]}")
     for operation, _ in MIX:
         samples = results.latencies.get(operation, [])
@@ -378,7 +382,7 @@ async def run(
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{PORT}", timeout=120, limits=limits
         ) as http:
-            await wait_ready(http)
+            await wait_ready(http, server)
             for account in [*accounts, big]:  # every process warm: connections, caches
                 await call(http, account.token, DASHBOARD, {"id": account.portfolio_id})
             results = Results()
@@ -424,7 +428,7 @@ async def main() -> None:
     server = start_server(1, database_url, redis_url)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=120) as http:
-            await wait_ready(http)
+            await wait_ready(http, server)
             accounts, big = await seed(http, database_url, options)
     finally:
         server.terminate()
