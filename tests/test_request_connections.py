@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, insert
+import pytest
+from sqlalchemy import event, insert, text
 from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 
 from sigmasight import clock
 from sigmasight.graphql.ids import parse_id
+from sigmasight.graphql.read_session import ReadSession
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.portfolios.models import Position
 from tests.book_factory import book_rows
@@ -129,4 +132,33 @@ async def test_mutations_and_their_payloads_hold_one_connection_at_a_time(
     # then: each mutation's transaction and the payload reads took turns on the pool
     assert data["first"]["__typename"] == data["second"]["__typename"] == "AddPositionSuccess"
     assert checkouts.most_held_at_once == 1
+    assert checkouts.held == 0
+
+
+async def test_a_failed_statement_does_not_spoil_the_shared_session_for_later_reads(
+    app: Starlette,
+) -> None:
+    # given
+    reads = ReadSession(app.state.session_factory)
+    # when: one batch fails inside the database, the next one reads
+    with pytest.raises(DBAPIError):
+        async with reads.use() as session:
+            await session.execute(text("SELECT 1 / 0"))
+    async with reads.use() as session:
+        answer = await session.scalar(text("SELECT 41 + 1"))
+    await reads.close(ended=True)
+    # then
+    assert answer == 42
+
+
+async def test_a_read_after_the_operation_ended_returns_its_connection(app: Starlette) -> None:
+    # given: the operation is over, a late sibling still reads
+    reads = ReadSession(app.state.session_factory)
+    await reads.close(ended=True)
+    # when
+    with counting_checkouts(app) as checkouts:
+        async with reads.use() as session:
+            await session.scalar(text("SELECT 1"))
+    # then: nothing is left checked out
+    assert checkouts.total == 1
     assert checkouts.held == 0

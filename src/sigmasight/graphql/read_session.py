@@ -25,6 +25,7 @@ class ReadSession:
         self._factory = factory
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
+        self._ended = False
 
     @contextlib.asynccontextmanager
     async def use(self) -> AsyncIterator[AsyncSession]:
@@ -34,32 +35,35 @@ class ReadSession:
         `use()`: the lock is not re-entrant and a loader's batch runs in another task.
         """
         async with self._lock:
-            if self._session is None:
-                self._session = self._factory()
-            session = self._session
-            try:
-                yield session
-            except DomainError:
-                raise  # a refusal decided in Python; the transaction is intact
-            except BaseException:
-                # A failed statement aborts the transaction for every later statement, and a
-                # cancelled one may leave the connection mid-protocol: start afresh next time.
-                self._session = None
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(session.close())
-                raise
+            if not self._ended:
+                if self._session is None:
+                    self._session = self._factory()
+                session = self._session
+                try:
+                    yield session
+                except DomainError:
+                    raise  # a refusal decided in Python; the transaction is intact
+                except BaseException:
+                    # A failed statement aborts the transaction for every later statement, and
+                    # a cancelled one may leave the connection mid-protocol: start afresh.
+                    self._session = None
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(session.close())
+                    raise
+                return
+        # A straggler after the operation ended (a sibling of a field that failed early): a
+        # short session of its own, so nothing stays open once the request is over.
+        async with self._factory() as own:
+            yield own
 
-    async def close(self) -> None:
-        """Return the connection to the pool; a later `use()` opens a new session."""
+    async def close(self, *, ended: bool = False) -> None:
+        """Return the connection to the pool; a later `use()` opens a new session (one per
+        block once the operation has `ended`)."""
         async with self._lock:
+            self._ended = self._ended or ended
             session, self._session = self._session, None
             if session is not None:
                 await session.close()
-
-    @property
-    def is_open(self) -> bool:
-        """Whether a session (and so a pooled connection, once used) is held."""
-        return self._session is not None
 
 
 class CloseReadSession(SchemaExtension):
@@ -71,4 +75,4 @@ class CloseReadSession(SchemaExtension):
         finally:
             reads = getattr(self.execution_context.context, "reads", None)
             if isinstance(reads, ReadSession):
-                await reads.close()
+                await reads.close(ended=True)
