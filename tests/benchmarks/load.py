@@ -384,7 +384,8 @@ async def run(
         ) as http:
             await wait_ready(http, server)
             for account in [*accounts, big]:  # every process warm: connections, caches
-                await call(http, account.token, DASHBOARD, {"id": account.portfolio_id})
+                for document in (DASHBOARD, RISK_PANEL):
+                    await call(http, account.token, document, {"id": account.portfolio_id})
             results = Results()
             cpu_before = cpu_seconds(server)
             deadline = time.perf_counter() + options.duration
