@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from sigmasight.graphql.types import PositionNode
+from sigmasight.portfolios import groups as groups_module
 from tests.conftest import SignedIn
 from tests.helpers import add_position, create_portfolio, create_tag, occ_symbol
 
@@ -73,3 +77,60 @@ async def test_groups_by_type_tag_underlying_and_sector(alice: SignedIn) -> None
     assert [(g["key"], g["positionCount"], g["longCount"], g["shortCount"]) for g in by_sector] == [
         ("UNCLASSIFIED", 6, 4, 2)
     ]
+
+
+COUNTS_AND_SUMS = """query($id: ID!, $by: GroupBy!) { portfolio(id: $id) {
+  positionGroups(by: $by) { key positionCount longCount shortCount costBasis marketValue
+                            greeks { delta } } } }"""
+
+
+async def test_group_counts_and_sums_are_answered_without_building_each_position(
+    alice: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    portfolio_id, _, _ = await _book(alice)
+    with_positions = {g["key"]: g for g in await _groups(alice, portfolio_id, "STRATEGY")}
+    built: list[str] = []
+    build = PositionNode.from_model.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[PositionNode], position: Any, book: Any) -> PositionNode:
+        built.append(position.symbol)
+        return build(cls, position, book)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(PositionNode, "from_model", classmethod(counting))
+    # when
+    data = await alice.api.gql(COUNTS_AND_SUMS, {"id": portfolio_id, "by": "STRATEGY"})
+    # then: the same figures as with the positions listed, and no position object made
+    groups = data["portfolio"]["positionGroups"]
+    assert built == []
+    assert {g["key"] for g in groups} == set(with_positions)
+    for group in groups:
+        listed = with_positions[group["key"]]
+        assert group["positionCount"] == listed["positionCount"] == len(listed["positions"])
+        assert group["longCount"] == listed["longCount"]
+        assert group["shortCount"] == listed["shortCount"]
+        assert group["costBasis"] == listed["costBasis"]
+
+
+async def test_strategies_of_an_unchanged_book_are_detected_once(
+    alice: SignedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    portfolio_id, _, _ = await _book(alice)
+    detections: list[int] = []
+    detect = groups_module.detect_strategies
+
+    def counting(legs: Any) -> Any:
+        detections.append(len(legs))
+        return detect(legs)
+
+    monkeypatch.setattr(groups_module, "detect_strategies", counting)
+    # when: the dashboard refreshes twice, then a position changes, then it refreshes again
+    first = await _groups(alice, portfolio_id, "STRATEGY")
+    again = await _groups(alice, portfolio_id, "STRATEGY")
+    await add_position(alice, portfolio_id, symbol=occ_symbol("TSLA", 60, "P", 300), quantity=1)
+    changed = await _groups(alice, portfolio_id, "STRATEGY")
+    # then: one detection per distinct book, and the same answer from memory
+    assert len(detections) == 2
+    assert again == first
+    assert changed != first

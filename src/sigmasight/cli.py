@@ -115,7 +115,14 @@ async def _serve(settings: Settings, *, host: str, port: int, with_worker: bool)
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")  # noqa: S104
 @click.option("--port", default=8000, envvar="PORT", show_default=True, help="Port to listen on.")
-@click.option("--workers", "processes", default=1, show_default=True, help="API processes.")
+@click.option(
+    "--workers",
+    "processes",
+    default=1,
+    envvar="WEB_CONCURRENCY",
+    show_default=True,
+    help="API processes sharing the port (one per core is a good start); env WEB_CONCURRENCY.",
+)
 def serve(host: str, port: int, processes: int) -> None:
     """Serve the API against DATABASE_URL and REDIS_URL (production)."""
     settings = get_settings()

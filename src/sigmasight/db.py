@@ -45,6 +45,9 @@ class TimestampMixin:
 def create_engine(database_url: str, *, pool_size: int = 10) -> AsyncEngine:
     """The application's engine. Statement parameters (emails, password hashes, notes) are kept
     out of every log line and error message: a failed statement shows its SQL, never its values."""
+    # A request checks out one connection (its read session, or its mutation's transaction), so
+    # the pool bounds concurrent requests per process; pre-ping costs one round trip per request
+    # and spares a request the error of a connection the server closed while it sat idle.
     return create_async_engine(
         database_url,
         pool_size=pool_size,

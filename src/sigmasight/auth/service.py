@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from redis.asyncio import Redis
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth import emails, password_policy, passwords, sessions, throttle, tokens
 from sigmasight.auth.actor import Actor
@@ -346,7 +346,7 @@ async def authenticate(
     *,
     settings: Settings,
     redis: Redis | None,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: sessions.SessionOpener,
     now: datetime,
 ) -> Actor:
     """The actor an access token speaks for, with the user's role as it is now, or
@@ -379,7 +379,7 @@ async def authenticate_header(
     *,
     settings: Settings,
     redis: Redis | None,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: sessions.SessionOpener,
     now: datetime,
 ) -> tuple[Actor | None, Unauthenticated | None]:
     """The actor an `Authorization: Bearer` header speaks for, or why it speaks for nobody.

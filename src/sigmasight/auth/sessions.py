@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy import and_, exists, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.auth.models import RefreshToken, Role, User
 from sigmasight.redis_client import REDIS_FAULTS
@@ -27,6 +28,8 @@ from sigmasight.settings import Settings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# Opens a database session: a sessionmaker, or a request's shared read session (`ReadSession.use`).
+SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 # Marks the per-request session check, which the Redis cache usually answers: statement counts
 # of a query's own work (tests pin them) leave it out, as its cost depends on the cache's age.
@@ -85,7 +88,7 @@ async def read_database(
 
 async def state(
     redis: Redis,
-    session_factory: async_sessionmaker[AsyncSession],
+    session_factory: SessionOpener,
     *,
     user_id: uuid.UUID,
     session_id: uuid.UUID,

@@ -65,25 +65,29 @@ class GraphQLApp(OfflineGraphiQL, GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
-        now = clock.now()
-        actor, auth_error = await auth_service.authenticate_header(
-            request.headers.get("authorization", ""),
-            settings=self.settings,
-            redis=self.redis,
-            session_factory=self.session_factory,
-            now=now,
-        )
-        return Context(
+        context = Context(
             settings=self.settings,
             session_factory=self.session_factory,
             redis=self.redis,
-            now=now,
-            actor=actor,
-            auth_error=auth_error,
+            now=clock.now(),
+            actor=None,
+            auth_error=None,
             enqueue=self.enqueue,
             request=request,
             response=response,
         )
+        # Through the request's read session: a session check that misses the Redis cache
+        # reads PostgreSQL on the one connection the request's reads use anyway.
+        context.actor, context.auth_error = await auth_service.authenticate_header(
+            request.headers.get("authorization", ""),
+            settings=self.settings,
+            redis=self.redis,
+            session_factory=context.reads.use,
+            now=context.now,
+        )
+        if isinstance(request, Request):
+            request.state.graphql_context = context  # so `run` can release its read session
+        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Sign a websocket in from its `connection_init` payload (browsers cannot set headers
@@ -136,7 +140,14 @@ class GraphQLApp(OfflineGraphiQL, GraphQL[Context, None]):
     ) -> Response | WebSocket:
         """Serve `application/graphql-response+json` to clients that ask for it, with 400 for a
         request that never ran (see `process_result`)."""
-        response = await super().run(request, context, root_value)
+        try:
+            response = await super().run(request, context, root_value)
+        finally:
+            # A request refused before any operation ran (a body that is not JSON, say) never
+            # reaches the extension that releases the read session its sign-in check opened.
+            opened = getattr(request.state, "graphql_context", None)
+            if isinstance(opened, Context):
+                await opened.reads.close(ended=True)
         if isinstance(request, Request) and isinstance(response, Response):
             media_type = getattr(request.state, "graphql_media_type", None)
             if media_type is not None:

@@ -160,7 +160,9 @@ class Subscription:
         async def current() -> progress.Progress:
             job = None
             if job_uuid is not None:
-                async with ctx.session() as session:
+                # A subscription outlives the operation that started it: a short session of its
+                # own per look, never the request's read session held between updates.
+                async with ctx.session_factory() as session:
                     job = await batch_service.get(session, actor=actor, job_id=job_uuid)
             if job is None:
                 raise Forbidden("No such job run, or not yours to watch.")

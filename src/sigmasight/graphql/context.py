@@ -18,6 +18,7 @@ from sigmasight.auth.actor import Actor
 from sigmasight.errors import DomainError, Forbidden, Unauthenticated
 from sigmasight.graphql.errors import UserErrorType, to_user_error
 from sigmasight.graphql.loaders import Loaders
+from sigmasight.graphql.read_session import ReadSession
 from sigmasight.redis_client import REDIS_FAULTS
 from sigmasight.risk.book_risk import BookRisk
 from sigmasight.settings import Settings
@@ -36,6 +37,8 @@ class Context:
     auth_error: Unauthenticated | None
     enqueue: Callable[[str, str], Awaitable[None]]
     loaders: Loaders = field(init=False)
+    # The request's one read session, shared by loaders and read resolvers (opened on first use).
+    reads: ReadSession = field(init=False)
     request: Any = None
     response: Any = None
     # A websocket's connection_init payload, set by the subscription protocol handler.
@@ -46,7 +49,8 @@ class Context:
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.session_factory, self.redis, self.settings, self.today)
+        self.reads = ReadSession(self.session_factory)
+        self.loaders = Loaders(self.reads, self.redis, self.settings, self.today)
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run `callback` once the current mutation's transaction has committed (never if not)."""
@@ -79,12 +83,15 @@ class Context:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A short read session of its own, so concurrent sibling resolvers never share one."""
-        async with self.session_factory() as session:
+        """The request's read session for one batch of statements (await no loader inside)."""
+        async with self.reads.use() as session:
             yield session
 
     async def mutate(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T | UserErrorType:
         """Run `work` in one transaction; a domain error rolls it back and becomes a user error."""
+        # One pooled connection at a time: the read session is idle while mutations run
+        # (they run one after another), so hand its connection back first.
+        await self.reads.close()
         try:
             async with self.session_factory() as session:
                 try:
@@ -109,8 +116,10 @@ class Context:
         finally:
             self._after_commit.clear()
             # Mutations run one after another: fields read after this one (its own payload, the
-            # next mutation's) must see what it wrote, not values loaded before it.
+            # next mutation's) must see what it wrote, not values loaded before it, neither
+            # cached by a loader nor kept in the read session's identity map.
             self.loaders.clear_all()
+            await self.reads.close()
 
 
 Info = StrawberryInfo[Context, None]

@@ -1,4 +1,4 @@
-"""Per-request batch loaders named `<things>_by_<key>`; each batch uses its own short session."""
+"""Per-request batch loaders named `<things>_by_<key>`; batches share the request's read session."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import TypeVar
 
 from redis.asyncio import Redis
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from sigmasight.graphql.read_session import ReadSession
 from sigmasight.marketdata import prices
 from sigmasight.marketdata.models import DailyBar, SymbolFetchStatus
 from sigmasight.marketdata.prices import LatestPrice
@@ -68,12 +68,12 @@ class Loaders:
 
     def __init__(
         self,
-        session_factory: async_sessionmaker[AsyncSession],
+        reads: ReadSession,
         redis: Redis,
         settings: Settings,
         today: date,
     ) -> None:
-        self._session_factory = session_factory
+        self._reads = reads
         self._redis = redis
         self._settings = settings
         self._today = today
@@ -99,7 +99,7 @@ class Loaders:
                 value.clear_all()
 
     async def _book_by_portfolio_id(self, keys: Sequence[uuid.UUID]) -> list[Book | None]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await risk_service.load_books(
                 session,
                 self._redis,
@@ -111,7 +111,7 @@ class Loaders:
 
     async def _risk_by_portfolio_id(self, keys: Sequence[uuid.UUID]) -> list[BookRisk | None]:
         books = await self.book_by_portfolio_id.load_many(keys)
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await book_risk.load_book_risks(
                 session,
                 self._redis,
@@ -121,25 +121,25 @@ class Loaders:
         return [found.get(k) for k in keys]
 
     async def _tags_by_position_id(self, keys: Sequence[uuid.UUID]) -> list[list[Tag]]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await tag_service.tags_by_position(session, position_ids=keys)
         return [found[k] for k in keys]
 
     async def _portfolio_by_id(self, keys: Sequence[uuid.UUID]) -> list[Portfolio | None]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             rows = await session.execute(select(Portfolio).where(Portfolio.id.in_(keys)))
             found = {p.id: p for p in rows.scalars()}
         return [found.get(k) for k in keys]
 
     async def _latest_price_by_symbol(self, keys: Sequence[str]) -> list[LatestPrice | None]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await prices.latest_prices(
                 session, self._redis, keys, ttl_seconds=self._settings.latest_price_cache_seconds
             )
         return [found.get(k) for k in keys]
 
     async def _fetch_status_by_symbol(self, keys: Sequence[str]) -> list[SymbolFetchStatus | None]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await prices.fetch_statuses(session, keys)
         return [found.get(k) for k in keys]
 
@@ -151,7 +151,7 @@ class Loaders:
         async def load(
             window: tuple[date, date], members: list[BarsKey]
         ) -> dict[BarsKey, list[DailyBar]]:
-            async with self._session_factory() as session:
+            async with self._reads.use() as session:
                 found = await prices.price_histories(
                     session,
                     symbols=[symbol for symbol, _, _ in members],
@@ -166,7 +166,7 @@ class Loaders:
         self, keys: Sequence[PositionsPageKey]
     ) -> list[Page[Position] | Exception]:
         # Portfolios asked for the same filter and page share one query, whatever their number.
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
 
             async def load(
                 group: tuple[PositionFilter, PageRequest], members: list[PositionsPageKey]
@@ -182,7 +182,7 @@ class Loaders:
     async def _position_count_by_portfolio_filter(
         self, keys: Sequence[PositionsCountKey]
     ) -> list[int | Exception]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
 
             async def load(
                 flt: PositionFilter, members: list[PositionsCountKey]
@@ -195,12 +195,12 @@ class Loaders:
             return await _per_group(keys, lambda k: k[1], load)
 
     async def _tags_by_portfolio_id(self, keys: Sequence[uuid.UUID]) -> list[list[Tag]]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await tag_service.tags_by_portfolio(session, portfolio_ids=keys)
         return [found[k] for k in keys]
 
     async def _tags_by_owner_id(self, keys: Sequence[uuid.UUID]) -> list[list[Tag]]:
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
             found = await tag_service.tags_by_owner(session, owner_ids=keys)
         return [found[k] for k in keys]
 
@@ -208,7 +208,7 @@ class Loaders:
         self, keys: Sequence[SnapshotsKey]
     ) -> list[list[PortfolioSnapshot] | Exception]:
         # History, exposure and Greeks fields over the same window share one query.
-        async with self._session_factory() as session:
+        async with self._reads.use() as session:
 
             async def load(
                 window: tuple[date, date], members: list[SnapshotsKey]

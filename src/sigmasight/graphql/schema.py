@@ -11,6 +11,7 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
+    ParserCache,
     SchemaExtension,
 )
 
@@ -22,6 +23,7 @@ from sigmasight.graphql.auth import AuthMutation, AuthQuery
 from sigmasight.graphql.batch import BatchMutation, BatchQuery, Subscription
 from sigmasight.graphql.conduct import QueryConduct
 from sigmasight.graphql.context import Info
+from sigmasight.graphql.document_cache import MAX_DOCUMENTS, SkipRevalidation, ValidDocuments
 from sigmasight.graphql.document_limits import DocumentLimits
 from sigmasight.graphql.errors import is_internal
 from sigmasight.graphql.exports import ExportMutation, ExportNode, ExportQuery
@@ -35,6 +37,7 @@ from sigmasight.graphql.node import Node
 from sigmasight.graphql.portfolio_risk import RiskQuery
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
+from sigmasight.graphql.read_session import CloseReadSession
 from sigmasight.graphql.tags import TagMutation
 from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode
 from sigmasight.settings import Environment, Settings
@@ -96,7 +99,13 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     limits, clean text, one chosen operation), introspection as configured and, outside
     development, masking of internal errors."""
     # Factories, so that each request gets fresh extension instances.
-    extensions: list[Callable[[], SchemaExtension]] = [OperationLogFields]
+    extensions: list[Callable[[], SchemaExtension]] = [
+        OperationLogFields,
+        CloseReadSession,
+        # Clients repeat a few documents: parse each once and validate it once per rule set.
+        partial(ParserCache, maxsize=MAX_DOCUMENTS),
+        partial(SkipRevalidation, valid=ValidDocuments()),
+    ]
     if settings is not None:
         limits = DocumentLimits(
             max_depth=settings.max_query_depth,

@@ -439,25 +439,31 @@ class PositionGroup(PositionSetTotals):
     strategy: StrategyKindEnum | None = strawberry.field(  # type: ignore[valid-type]
         description="The detected strategy, for STRATEGY groups found by shape; else null."
     )
-    positions: list[PositionNode] = strawberry.field(description="The group's open positions.")
+    # The members as stored: counts and sums read them directly, and position objects are
+    # built only when `positions` itself is asked for.
+    members: strawberry.Private[list[Position]]
+
+    @strawberry.field(description="The group's open positions.")
+    def positions(self) -> list[PositionNode]:
+        return [PositionNode.from_model(p, self.book) for p in self.members]
 
     @strawberry.field(description="How many positions the group holds.")
     def position_count(self) -> int:
-        return len(self.positions)
+        return len(self.members)
 
     @strawberry.field(description="Positions with a positive quantity.")
     def long_count(self) -> int:
-        return sum(1 for p in self.positions if p.quantity > 0)
+        return sum(1 for p in self.members if p.quantity > 0)
 
     @strawberry.field(description="Positions with a negative quantity.")
     def short_count(self) -> int:
-        return sum(1 for p in self.positions if p.quantity < 0)
+        return sum(1 for p in self.members if p.quantity < 0)
 
     @money_field(
         description="Summed cost in dollars: quantity x entry price x multiplier (shorts negative)."
     )
     def cost_basis(self) -> float:
-        return sum(p.valuation.cost_basis for p in self.positions)
+        return sum(self.book.valuation_of(p).cost_basis for p in self.members)
 
 
 @strawberry.type
@@ -753,7 +759,7 @@ class PortfolioNode(Node, BookAnalytics):
                 key=g.key,
                 label=g.label,
                 strategy=g.strategy,
-                positions=[PositionNode.from_model(p, book) for p in g.positions],
+                members=g.positions,
                 book=book,
                 position_ids=[p.id for p in g.positions],
             )

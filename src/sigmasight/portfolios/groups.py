@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from sigmasight.portfolios.models import Position, Tag, TagKind
-from sigmasight.portfolios.strategies import Leg, StrategyKind, detect_strategies
+from sigmasight.portfolios.strategies import Leg, Strategy, StrategyKind, detect_strategies
 
 UNCLASSIFIED_SECTOR = "UNCLASSIFIED"
 
@@ -27,6 +28,13 @@ class PositionGroup:
     label: str
     positions: list[Position]
     strategy: StrategyKind | None = None
+
+
+@lru_cache(maxsize=1024)
+def _strategies_of(legs: tuple[Leg, ...]) -> tuple[Strategy, ...]:
+    """Detected strategies of these legs, remembered: detection is pure, and every refresh of a
+    dashboard asks again about an unchanged book (a changed position or tag is another key)."""
+    return tuple(detect_strategies(legs))
 
 
 def _by_attribute(
@@ -70,7 +78,7 @@ def _by_strategy(
             if members:
                 result.append(PositionGroup(group.key, group.label, members))
     free = [p for p in positions if p.id not in claimed]
-    legs = [
+    legs = tuple(
         Leg(
             id=p.id,
             underlying=p.underlying,
@@ -82,9 +90,9 @@ def _by_strategy(
             tags=frozenset(t.name_key for t in tags[p.id]),
         )
         for p in free
-    ]
+    )
     by_id = {p.id: p for p in free}
-    for strategy in detect_strategies(legs):
+    for strategy in _strategies_of(legs):
         key = f"{strategy.kind}:{strategy.position_ids[0]}"
         members = [by_id[i] for i in strategy.position_ids]
         result.append(PositionGroup(key, strategy.label, members, strategy.kind))
