@@ -7,7 +7,8 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight import embedded
+from sigmasight.auth.models import Role
 from sigmasight.batch.schedule import NightlyJob
 from sigmasight.instruments.csv_reading import RowIssue
 from sigmasight.portfolios.imports import ImportMode, ImportRejected, ImportReport
@@ -369,34 +371,45 @@ def market_data_refresh() -> None:
     asyncio.run(_refresh_prices(settings))
 
 
+async def _change_account(
+    settings: Settings,
+    email: str,
+    change: Callable[[AsyncSession, uuid.UUID], Awaitable[None]],
+    *,
+    role: Role | None,
+) -> bool:
+    """Apply `change` to the account with `email`, then tell every API process its new `role`
+    (None: the account is gone); False when there is no such account."""
+    from sigmasight.auth import service as auth_service
+    from sigmasight.redis_client import connect
+
+    async with _transaction(settings) as session:
+        user = await auth_service.get_by_email(session, email=email)
+        if user is None:
+            return False
+        await change(session, user.id)
+    redis = connect(settings) if settings.redis_url else None
+    try:
+        await auth_service.publish_user_change(redis, user_id=user.id, role=role, settings=settings)
+    finally:
+        if redis is not None:
+            await redis.aclose()
+    return True
+
+
 @main.command("make-admin")
 @click.argument("email")
 def make_admin(email: str) -> None:
     """Give an existing account the admin role."""
+    from sigmasight.auth import service as auth_service
+
     settings = get_settings()
     _require_database(settings)
 
-    async def promote() -> bool:
-        from sigmasight.auth import service as auth_service
-        from sigmasight.auth.models import Role
-        from sigmasight.redis_client import connect
+    async def promote(session: AsyncSession, user_id: uuid.UUID) -> None:
+        await auth_service.set_role(session, user_id=user_id, role=Role.ADMIN)
 
-        async with _transaction(settings) as session:
-            user = await auth_service.get_by_email(session, email=email)
-            if user is None:
-                return False
-            await auth_service.set_role(session, user_id=user.id, role=Role.ADMIN)
-        redis = connect(settings) if settings.redis_url else None
-        try:
-            await auth_service.publish_user_change(
-                redis, user_id=user.id, role=Role.ADMIN, settings=settings
-            )
-        finally:
-            if redis is not None:
-                await redis.aclose()
-        return True
-
-    if not asyncio.run(promote()):
+    if not asyncio.run(_change_account(settings, email, promote, role=Role.ADMIN)):
         raise click.UsageError(f"No account with email {email}.")
     click.echo(f"{email} is now an admin, from its next request on.")
 
@@ -406,29 +419,15 @@ def make_admin(email: str) -> None:
 @click.confirmation_option(prompt="Delete the account and everything it owns?")
 def delete_user(email: str) -> None:
     """Delete an account with its portfolios; its sessions end at once."""
+    from sigmasight.auth import service as auth_service
+
     settings = get_settings()
     _require_database(settings)
 
-    async def remove() -> bool:
-        from sigmasight.auth import service as auth_service
-        from sigmasight.redis_client import connect
+    async def remove(session: AsyncSession, user_id: uuid.UUID) -> None:
+        await auth_service.delete_user(session, user_id=user_id)
 
-        async with _transaction(settings) as session:
-            user = await auth_service.get_by_email(session, email=email)
-            if user is None:
-                return False
-            await auth_service.delete_user(session, user_id=user.id)
-        redis = connect(settings) if settings.redis_url else None
-        try:
-            await auth_service.publish_user_change(
-                redis, user_id=user.id, role=None, settings=settings
-            )
-        finally:
-            if redis is not None:
-                await redis.aclose()
-        return True
-
-    if not asyncio.run(remove()):
+    if not asyncio.run(_change_account(settings, email, remove, role=None)):
         raise click.UsageError(f"No account with email {email}.")
     click.echo(f"{email} was deleted.")
 
