@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.live_server import free_port
 
 SIGMASIGHT = Path(sys.executable).parent / "sigmasight"
 # Hang guards for a slow machine (first start runs initdb and migrations), not timing checks.
@@ -22,12 +23,6 @@ pytestmark = pytest.mark.skipif(
     not SIGMASIGHT.exists() or not Path("/proc/self/cwd").exists(),
     reason="needs the installed command and /proc",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _answers(port: int) -> bool:
@@ -66,7 +61,7 @@ def _alive(pid: int) -> bool:
 def test_dev_stops_the_servers_it_started(tmp_path: Path, stop_with: signal.Signals) -> None:
     # given `dev` serving on embedded PostgreSQL and Redis
     data_dir = tmp_path / "data"
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     dev = subprocess.Popen(  # noqa: S603  # our own command and arguments
         [SIGMASIGHT, "dev", "--data-dir", str(data_dir), "--port", str(port), "--no-seed"],

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 import re
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from sigmasight.graphql.ide import ASSETS_DIR
 from sigmasight.settings import Settings
+from tests.live_server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 HTML = {"Accept": "text/html"}
@@ -85,33 +82,13 @@ async def test_asset_route_serves_only_the_listed_files(client: httpx.AsyncClien
     assert traversal.status_code == 404
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a free local port, in a thread with its own event loop."""
+    """The app served by uvicorn on a free local port."""
     from sigmasight.main import create_app
 
-    thresholds = gc.get_threshold()  # the app's start-up tunes the collector for a server
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server stopped while starting")
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join()
-    gc.unfreeze()
-    gc.set_threshold(*thresholds)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")

@@ -8,47 +8,29 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from sigmasight.settings import Settings
+from tests.live_server import serving
 
 AUDIT = Path(__file__).resolve().parent / "http_audit"
 # Every audit of graphql-http 1.23.1, MUSTs and SHOULDs alike.
 AUDIT_COUNT = 61
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a free local port, in a thread with its own event loop."""
+    """The app's GraphQL endpoint, served by uvicorn on a free local port."""
     from sigmasight.main import create_app
 
     # The suite sends some seventy requests at once: not a client to rate-limit here.
     app = create_app(settings.model_copy(update={"rate_limit_per_minute": 0}))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the server did not start")
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    thread.join()
+    with serving(app) as url:
+        yield f"{url}/graphql"
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from sigmasight.marketdata.providers.synthetic import SyntheticProvider
 from sigmasight.settings import Settings
 from tests.conftest import SignedIn
 from tests.helpers import create_portfolio, days_ago
+from tests.live_server import free_port
 from tests.test_market_data import job_context
 from workers.jobs import BACKFILL_CHUNK, backfill_market_data
 
@@ -56,17 +56,10 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def ws_url(app: Starlette) -> AsyncIterator[str]:
     """The app served by a real uvicorn on a free local port; its websocket GraphQL endpoint."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = _Server(config)
     task = asyncio.create_task(server.serve())

@@ -35,6 +35,7 @@ from sigmasight.settings import Settings
 from tests.book_factory import bar_row
 from tests.conftest import Api, SignedIn, sign_up
 from tests.helpers import create_portfolio, days_ago
+from tests.live_server import free_port
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="needs the redis-server binary")
@@ -65,12 +66,6 @@ query Book($id: ID!) {
   }
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -122,7 +117,7 @@ class RedisProcess:
 
 @pytest.fixture
 def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
-    server = RedisProcess(_free_port(), tmp_path)
+    server = RedisProcess(free_port(), tmp_path)
     server.start()
     yield server
     server.stop()
