@@ -217,7 +217,7 @@ async def login(
         or user is None
     ):
         raise InvalidCredentials(user_id=user.id if user else None)
-    await throttle.succeeded(redis, scope=scope, settings=settings)
+    await throttle.succeeded(redis, scope=scope)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash_password_off_loop(password)
     user.last_login_at = now

@@ -9,7 +9,6 @@ ever written when no answer is there (SET NX), so a slow reader cannot resurrect
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -53,12 +52,12 @@ class SessionState:
     role: Role | None  # the user's role now; None when the session is not live
 
 
-async def bounded(redis_call: Awaitable[T], settings: Settings) -> T | None:
-    """`redis_call`'s answer, or None when Redis fails or takes longer than its time bound."""
+async def redis_or_none(redis_call: Awaitable[T]) -> T | None:
+    """`redis_call`'s answer, or None when Redis fails; every client is time-bounded already
+    (`redis_client.connect`), so a paused Redis costs one timeout, not a hang."""
     try:
-        async with asyncio.timeout(settings.redis_timeout_seconds):
-            return await redis_call
-    except REDIS_FAULTS as exc:  # TimeoutError (the bound) is an OSError
+        return await redis_call
+    except REDIS_FAULTS as exc:
         logger.warning("redis unavailable for session state, using the database: %s", exc)
         return None
 
@@ -96,7 +95,7 @@ async def state(
     now: datetime,
 ) -> SessionState:
     """Whether the session is live and the user's current role (None once deleted)."""
-    cached = await bounded(redis.mget(_session_key(session_id), _user_key(user_id)), settings)
+    cached = await redis_or_none(redis.mget(_session_key(session_id), _user_key(user_id)))
     if cached is not None:
         session_value, user_value = cached
         if session_value == REVOKED or user_value == GONE:
@@ -131,14 +130,14 @@ async def _remember(
             pipe.set(_session_key(session_id), REVOKED, ex=ended)
         if answer.role is not None:
             pipe.set(_user_key(user_id), answer.role.value, ex=ttl, nx=True)
-        await bounded(pipe.execute(), settings)
+        await redis_or_none(pipe.execute())
 
 
 async def mark_revoked(redis: Redis | None, *, session_id: uuid.UUID, settings: Settings) -> None:
     """Tell every API process at once that a session has ended (PostgreSQL already knows)."""
     if redis is not None:
         ended = settings.access_token_minutes * 60
-        await bounded(redis.set(_session_key(session_id), REVOKED, ex=ended), settings)
+        await redis_or_none(redis.set(_session_key(session_id), REVOKED, ex=ended))
 
 
 async def mark_user_changed(
@@ -151,4 +150,4 @@ async def mark_user_changed(
         value, ttl = GONE, settings.access_token_minutes * 60
     else:
         value, ttl = role.value.encode(), max(1, settings.auth_cache_seconds)
-    await bounded(redis.set(_user_key(user_id), value, ex=ttl), settings)
+    await redis_or_none(redis.set(_user_key(user_id), value, ex=ttl))

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.activity.models import Action, ActivityEvent
-from sigmasight.auth.sessions import bounded
+from sigmasight.auth.sessions import redis_or_none
 from sigmasight.errors import DomainError
 from sigmasight.settings import Settings
 
@@ -88,32 +88,32 @@ async def _admit_redis(redis: Redis, scope: Scope, settings: Settings) -> bool |
         async with redis.pipeline(transaction=True) as pipe:
             pipe.incr(counter)
             pipe.expire(counter, settings.login_failure_window_seconds, nx=True)
-            answer = await bounded(pipe.execute(), settings)
+            answer = await redis_or_none(pipe.execute())
         if answer is None:
-            await _uncount(redis, counted, settings)
+            await _uncount(redis, counted)
             return None
         attempts = int(answer[0])
         counted.append(counter)
         if attempts < limit:
             continue
-        taken = await bounded(
-            redis.set(lock, b"1", ex=lock_seconds(attempts - limit, settings), nx=True), settings
+        taken = await redis_or_none(
+            redis.set(lock, b"1", ex=lock_seconds(attempts - limit, settings), nx=True)
         )
         if taken:
             continue
         # Refused attempts are not failures: only checked passwords count towards the lock.
-        await _uncount(redis, counted, settings)
-        ttl = await bounded(redis.ttl(lock), settings)
+        await _uncount(redis, counted)
+        ttl = await redis_or_none(redis.ttl(lock))
         raise TooManyAttempts(int(ttl) if ttl and ttl > 0 else FIRST_LOCK_SECONDS)
     return True
 
 
-async def _uncount(redis: Redis, counters: list[str], settings: Settings) -> None:
+async def _uncount(redis: Redis, counters: list[str]) -> None:
     if counters:
         async with redis.pipeline(transaction=False) as pipe:
             for counter in counters:
                 pipe.decr(counter)
-            await bounded(pipe.execute(), settings)
+            await redis_or_none(pipe.execute())
 
 
 async def _admit_database(
@@ -159,11 +159,11 @@ async def admit(
         await _admit_database(session, user_id=user_id, scope=scope, settings=settings, now=now)
 
 
-async def succeeded(redis: Redis, *, scope: Scope, settings: Settings) -> None:
+async def succeeded(redis: Redis, *, scope: Scope) -> None:
     """A correct password: the account starts afresh, and the attempt is not an address failure."""
     keys = _keys(scope)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.delete(keys[0][0], keys[0][1])
         for counter, _, _ in keys[1:]:
             pipe.decr(counter)
-        await bounded(pipe.execute(), settings)
+        await redis_or_none(pipe.execute())
