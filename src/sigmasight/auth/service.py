@@ -52,11 +52,6 @@ class TokenPair:
     session_id: uuid.UUID
 
 
-def normalise_email(email: str) -> str:
-    """The address as stored (NFKC, trimmed, lower case)."""
-    return emails.normalise(email)
-
-
 def _validate_credentials(email: str, password: str) -> None:
     emails.validate(email)
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -103,7 +98,7 @@ async def create(
     is_demo: bool = False,
 ) -> User:
     """Create a user with an argon2id password hash; emails are unique ignoring case."""
-    email = normalise_email(email)
+    email = emails.normalise(email)
     _validate_credentials(email, password)
     if full_name is not None and len(full_name.strip()) > 100:
         raise Invalid("Name must be at most 100 characters.", field="fullName", code="TOO_LONG")
@@ -388,15 +383,15 @@ async def authenticate_header(
     """
     if not authorization:
         return None, None
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer_token(authorization)
+    if token is None:
         error = Unauthenticated(
             "Authorization header must be `Bearer <accessToken>`.", code="INVALID_TOKEN"
         )
         return None, error
     try:
         actor = await authenticate(
-            token.strip(),
+            token,
             settings=settings,
             redis=redis,
             session_factory=session_factory,
@@ -410,10 +405,16 @@ async def authenticate_header(
 def claimed_user(authorization: str, *, settings: Settings, now: datetime) -> uuid.UUID | None:
     """The user a signed, unexpired bearer token names, without asking whether its session is
     live: cheap enough to key rate limits by, never enough to authorise anything."""
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer_token(authorization)
+    if token is None:
         return None
-    return tokens.claimed_subject(token.strip(), secret=settings.secret_key, now=now)
+    return tokens.claimed_subject(token, secret=settings.secret_key, now=now)
+
+
+def _bearer_token(authorization: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None for any other shape."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 async def purge_expired_refresh_tokens(session: AsyncSession, *, now: datetime) -> int:
