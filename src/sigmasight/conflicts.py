@@ -22,6 +22,9 @@ UNIQUE_VIOLATION = "23505"
 FOREIGN_KEY_VIOLATION = "23503"
 
 CONFLICTS: dict[str, Callable[[], DomainError]] = {
+    "uq_users_email_key": lambda: Conflict(
+        "An account with this email already exists.", field="email", code="EMAIL_TAKEN"
+    ),
     "uq_positions_live_symbol_entry_date": lambda: Conflict(
         "An open position with this symbol and entry date already exists; update it instead.",
         field="symbol",

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sigmasight import conflicts
 from sigmasight.auth import emails, password_policy, passwords, sessions, throttle, tokens
 from sigmasight.auth.actor import Actor
 from sigmasight.auth.models import RefreshToken, Role, User
-from sigmasight.errors import Conflict, Invalid, NotFound, Unauthenticated
+from sigmasight.errors import Invalid, NotFound, Unauthenticated
 from sigmasight.settings import Settings
 
 MIN_PASSWORD_LENGTH = 10
@@ -102,11 +102,8 @@ async def create(
     _validate_credentials(email, password)
     if full_name is not None and len(full_name.strip()) > 100:
         raise Invalid("Name must be at most 100 characters.", field="fullName", code="TOO_LONG")
-    taken = Conflict(
-        "An account with this email already exists.", field="email", code="EMAIL_TAKEN"
-    )
     if await get_by_email(session, email=email) is not None:
-        raise taken
+        raise conflicts.CONFLICTS["uq_users_email_key"]()
     user = User(
         email=email,
         email_key=emails.key(email),
@@ -115,14 +112,9 @@ async def create(
         role=role,
         is_demo=is_demo,
     )
-    session.add(user)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        # Two sign-ups for one address at once: the unique key decides, the loser is told so.
-        if "uq_users_email_key" in str(exc.orig):
-            raise taken from exc
-        raise
+    # Two sign-ups for one address at once: the unique key decides, the loser is told so.
+    async with conflicts.constraint_errors(session):
+        session.add(user)
     return user
 
 
