@@ -39,6 +39,7 @@ from sigmasight.marketdata.models import DailyBar
 from sigmasight.marketdata.prices import forget_latest_prices
 from sigmasight.portfolios.models import Position
 from sigmasight.settings import Environment, Settings
+from tests.benchmarks.timing import percentile, wait_ready
 from tests.book_factory import book_rows
 from tests.databases import scratch_database
 from tests.documents import DASHBOARD, DASHBOARD_WITH_RISK
@@ -55,11 +56,6 @@ DOCUMENTS = [
 ]
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def start_server(database_url: str, redis_url: str) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "ENVIRONMENT": "test",
@@ -72,17 +68,6 @@ def start_server(database_url: str, redis_url: str) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "uvicorn", "sigmasight.main:create_app", "--factory"]
     command += ["--port", str(PORT), "--log-level", "warning", "--no-access-log"]
     return subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
-
-
-async def wait_ready(http: httpx.AsyncClient) -> None:
-    for _ in range(100):
-        try:
-            if (await http.get("/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("server did not become ready")
 
 
 async def gql(http: httpx.AsyncClient, token: str, query: str, variables: dict[str, Any]) -> Any:
@@ -201,7 +186,7 @@ async def main() -> None:
     server = start_server(database_url, redis_url)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as http:
-            await wait_ready(http)
+            await wait_ready(http, tries=100)
             registered = await gql(
                 http,
                 "",

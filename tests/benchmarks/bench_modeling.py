@@ -27,7 +27,7 @@ from sigmasight.main import create_app
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.portfolios.models import Position
 from sigmasight.settings import Environment, Settings
-from tests.benchmarks.timing import verdict
+from tests.benchmarks.timing import percentile, verdict
 from tests.book_factory import book_rows
 from tests.databases import scratch_database
 
@@ -67,11 +67,6 @@ async def gql(http: httpx.AsyncClient, token: str, query: str, variables: dict[s
     body = response.json()
     assert not body.get("errors"), body["errors"]
     return body["data"]
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main() -> None:

@@ -48,6 +48,7 @@ from sigmasight.graphql.ids import parse_id
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.portfolios.models import Position, Tag
+from tests.benchmarks.timing import percentile, wait_ready
 from tests.book_factory import UNDERLYINGS, book_rows
 from tests.databases import scratch_database
 from tests.documents import ADD_POSITION, CREATE_TAG, DASHBOARD, RISK_PANEL, UPDATE_POSITION
@@ -105,11 +106,6 @@ class Results:
         self.errors[operation] += 1
         if len(self.first_errors) < 5:
             self.first_errors.append(f"{operation}: {detail[:300]}")
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def arguments() -> argparse.Namespace:
@@ -325,19 +321,6 @@ def cpu_seconds(server: subprocess.Popen[bytes]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
-
-
-async def wait_ready(http: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(1200):  # a busy machine takes a while to start several processes
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited with {server.returncode}")
-        try:
-            if (await http.get("/ready")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("server did not become ready")
 
 
 def report(
