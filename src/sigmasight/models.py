@@ -7,7 +7,7 @@ from sigmasight.db import Base
 from sigmasight.marketdata.models import DailyBar, Security, SymbolFetchStatus
 from sigmasight.modeling.models import ModelingSession, ProFormaTrade, SavedModelingSnapshot
 from sigmasight.portfolios.models import Portfolio, Position, Tag, position_tags
-from sigmasight.reports.models import Export
+from sigmasight.reports.models import Export, Report
 from sigmasight.risk.models import PortfolioRiskSnapshot, PortfolioSnapshot, PositionSnapshot
 
 metadata = Base.metadata
@@ -26,6 +26,7 @@ __all__ = [
     "PositionSnapshot",
     "ProFormaTrade",
     "RefreshToken",
+    "Report",
     "SavedModelingSnapshot",
     "Security",
     "SymbolFetchStatus",
