@@ -60,7 +60,7 @@ def _server_urls() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Iterator[Settings]:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     database_url, redis_url = _server_urls()
     database_url = asyncio.run(recreate_database(database_url, TEST_DATABASE))
     migrate.upgrade(database_url)
@@ -69,6 +69,7 @@ def settings() -> Iterator[Settings]:
         database_url=database_url,
         redis_url=redis_url,
         secret_key=TEST_SECRET,
+        report_dir=tmp_path_factory.mktemp("reports"),
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -136,9 +136,7 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
                 message=message,
                 failed=failed,
             )
-            finished = await session.get(BatchJob, job_uuid)
-        if finished is not None:
-            await progress.publish(ctx["redis"], finished)
+        await publish_job(ctx, job_uuid)
 
     portfolio_ids = [uuid.UUID(p) for p in job.params.get("portfolioIds", [])]
     history = snapshots.Outcome()
@@ -159,7 +157,7 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
             done = start + len(chunk)
             # The history, when there is one to write, is the last tenth of the work.
             share = 0.9 if portfolio_ids else 1.0
-            await _progress(
+            await record_progress(
                 ctx, job_uuid, share * done / len(symbols), f"{done}/{len(symbols)} symbols"
             )
         if portfolio_ids:
@@ -185,9 +183,16 @@ async def backfill_market_data(ctx: JobContext, job_id: str) -> dict[str, int]:
     return _counts(total)
 
 
-async def _progress(ctx: JobContext, job_id: uuid.UUID, share: float, message: str) -> None:
+async def record_progress(ctx: JobContext, job_id: uuid.UUID, share: float, message: str) -> None:
+    """Record and publish how far a job run is (0 to 1)."""
     async with transaction(ctx["session_factory"]) as session:
         await batch_service.report_progress(session, job_id=job_id, progress=share, message=message)
+    await publish_job(ctx, job_id)
+
+
+async def publish_job(ctx: JobContext, job_id: uuid.UUID) -> None:
+    """Tell `jobProgress` watchers where a job run stands now."""
+    async with transaction(ctx["session_factory"]) as session:
         job = await session.get(BatchJob, job_id)
     if job is not None:
         await progress.publish(ctx["redis"], job)

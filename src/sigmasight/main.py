@@ -1,5 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, export downloads at /exports/{id}, liveness at
-/health, readiness at /ready."""
+"""The ASGI application: GraphQL at /graphql, file downloads at /exports/{id} and
+/reports/{id}, liveness at /health, readiness at /ready."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from arq.constants import default_queue_name, health_check_key_suffix
 from sqlalchemy import text
@@ -26,7 +27,10 @@ from sigmasight.graphql.http_conduct import BodyLimitMiddleware
 from sigmasight.graphql.ids import parse_id
 from sigmasight.ratelimit import RateLimitMiddleware
 from sigmasight.redis_client import connect
+from sigmasight.reports import exports as export_service
+from sigmasight.reports import service as report_service
 from sigmasight.reports.download import download_endpoint
+from sigmasight.reports.storage import report_store
 from sigmasight.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -59,10 +63,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     session_factory = create_session_factory(engine)
     redis = connect(settings)
     graphql = GraphQLApp(settings=settings, session_factory=session_factory, redis=redis)
-    download = download_endpoint(
+    export_download = download_endpoint(
         settings=settings,
         session_factory=session_factory,
         parse_id=lambda value: parse_id(value, "Export"),
+        find=export_service.find_file,
+        what="Export",
+        redis=redis,
+    )
+    report_download = download_endpoint(
+        settings=settings,
+        session_factory=session_factory,
+        parse_id=lambda value: parse_id(value, "Report"),
+        find=partial(report_service.find_file, store=report_store(settings)),
+        what="Report",
         redis=redis,
     )
 
@@ -114,7 +128,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
             *ide.asset_routes(settings),  # GraphiQL's scripts and styles, served locally
-            Route("/exports/{export_id}", download, methods=["GET"]),
+            Route("/exports/{file_id}", export_download, methods=["GET"]),
+            Route("/reports/{file_id}", report_download, methods=["GET"]),
         ],
         lifespan=lifespan,
         # Outermost first: every answer (a 429 or 413 too) gets a request id and an access log

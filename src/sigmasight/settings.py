@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105
@@ -100,6 +100,19 @@ class Settings(BaseSettings):
     # FIX trade exports: the header's SenderCompID (49) and TargetCompID (56).
     fix_sender_comp_id: str = "SIGMASIGHT"
     fix_target_comp_id: str = "BROKER"
+    # Report files: kept in a local folder (`report_dir`, default `<data_dir>/reports`) or, for
+    # several API machines, in an S3-compatible bucket (AWS S3, MinIO, R2, ...). Credentials for
+    # S3 come from these settings or, when unset, from boto3's usual chain (environment, role).
+    report_storage: Literal["local", "s3"] = "local"
+    report_dir: Path | None = None
+    report_s3_bucket: str | None = None
+    report_s3_prefix: str = "reports/"
+    report_s3_endpoint_url: str | None = None
+    report_s3_region: str | None = None
+    report_s3_access_key_id: str | None = None
+    report_s3_secret_access_key: SecretStr | None = None
+    # A user may have this many reports queued or being made at once.
+    reports_in_flight_per_user: int = Field(default=5, ge=1, le=100)
     log_level: str = "INFO"
     # `json` (one object per line, for log collectors) or `text` (for people); unset means json
     # in production and text elsewhere.
@@ -124,6 +137,17 @@ class Settings(BaseSettings):
         if not value or not (value.isascii() and value.isprintable()):
             raise ValueError("FIX comp ids must be non-empty printable ASCII")
         return value
+
+    @model_validator(mode="after")
+    def _require_a_bucket_for_s3(self) -> Settings:
+        if self.report_storage == "s3" and not self.report_s3_bucket:
+            raise ValueError("REPORT_STORAGE=s3 needs REPORT_S3_BUCKET")
+        return self
+
+    @property
+    def report_folder(self) -> Path:
+        """Where local report files are kept."""
+        return self.report_dir or self.data_dir / "reports"
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

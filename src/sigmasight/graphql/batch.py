@@ -24,6 +24,7 @@ from sigmasight.graphql.errors import ValidationError
 from sigmasight.graphql.ids import parse_id
 from sigmasight.graphql.market import BatchJobNode, JobStatusEnum
 from sigmasight.marketdata import calendar
+from sigmasight.reports import service as report_service
 
 
 class BatchJobName(StrEnum):
@@ -145,7 +146,8 @@ class BatchMutation:
 @strawberry.type(description="Live updates.")
 class Subscription:
     @strawberry.subscription(
-        description="Progress of a job run (an import's backfill, a batch run): where it stands "
+        description="Progress of a job run (an import's backfill, a batch run, a report; a "
+        "report's own id works too): where it stands "
         "now, then each update, ending when the run ends. Only its owner or an admin may "
         "watch a requested run; system runs are visible to everyone signed in. Over "
         'graphql-transport-ws, sign in with `connectionParams: {Authorization: "Bearer ..."}`.'
@@ -156,14 +158,19 @@ class Subscription:
         ctx = info.context
         actor = ctx.require_actor()
         job_uuid = parse_id(job_id, "BatchJob")
+        report_uuid = parse_id(job_id, "Report") if job_uuid is None else None
 
         async def current() -> progress.Progress:
             job = None
+            # A subscription outlives the operation that started it: a short session of its
+            # own per look, never the request's read session held between updates.
             if job_uuid is not None:
-                # A subscription outlives the operation that started it: a short session of its
-                # own per look, never the request's read session held between updates.
                 async with ctx.session_factory() as session:
                     job = await batch_service.get(session, actor=actor, job_id=job_uuid)
+            elif report_uuid is not None:
+                async with ctx.session_factory() as session:
+                    report = await report_service.get(session, actor=actor, report_id=report_uuid)
+                job = report.job if report else None
             if job is None:
                 raise Forbidden("No such job run, or not yours to watch.")
             return progress.Progress.of(job)

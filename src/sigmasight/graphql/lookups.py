@@ -14,6 +14,7 @@ from sigmasight.graphql.context import Context
 from sigmasight.graphql.exports import export_node
 from sigmasight.graphql.market import BatchJobNode
 from sigmasight.graphql.node import Node
+from sigmasight.graphql.reports import report_node
 from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode, position_node
 from sigmasight.portfolios import positions as position_service
 from sigmasight.portfolios import service as portfolio_service
@@ -64,4 +65,5 @@ BY_TYPE: dict[str, Callable[[Context, uuid.UUID], Awaitable[Node | None]]] = {
     "BatchJob": batch_job,
     "User": user,
     "Export": export_node,
+    "Report": report_node,
 }

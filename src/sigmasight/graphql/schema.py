@@ -38,6 +38,7 @@ from sigmasight.graphql.portfolio_risk import RiskQuery
 from sigmasight.graphql.portfolios import PortfolioMutation, PortfolioQuery
 from sigmasight.graphql.positions import PositionMutation, PositionQuery
 from sigmasight.graphql.read_session import CloseReadSession
+from sigmasight.graphql.reports import ReportMutation, ReportNode, ReportQuery
 from sigmasight.graphql.tags import TagMutation
 from sigmasight.graphql.types import PortfolioNode, PositionNode, TagNode, UserNode
 from sigmasight.settings import Environment, Settings
@@ -69,6 +70,7 @@ class Query(
     BatchQuery,
     ModelingQuery,
     ExportQuery,
+    ReportQuery,
     NodeQuery,
     ActivityQuery,
 ):
@@ -90,6 +92,7 @@ class Mutation(
     BatchMutation,
     ModelingMutation,
     ExportMutation,
+    ReportMutation,
 ):
     pass
 
@@ -126,7 +129,15 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[PortfolioNode, PositionNode, TagNode, UserNode, BatchJobNode, ExportNode],
+        types=[
+            PortfolioNode,
+            PositionNode,
+            TagNode,
+            UserNode,
+            BatchJobNode,
+            ExportNode,
+            ReportNode,
+        ],
         extensions=extensions,
     )
 

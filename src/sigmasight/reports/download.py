@@ -1,9 +1,11 @@
-"""`GET /exports/{id}`: a stored export's file, for its owner, with a bearer access token."""
+"""`GET /exports/{id}` and `GET /reports/{id}`: a stored file, for its owner, with a bearer
+access token."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,10 +14,26 @@ from starlette.responses import JSONResponse, Response
 
 from sigmasight import clock
 from sigmasight.auth import service as auth_service
-from sigmasight.reports import exports as export_service
+from sigmasight.auth.actor import Actor
 from sigmasight.settings import Settings
 
 NO_CACHE = {"Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    content: bytes
+    content_type: str
+    filename: str  # safe ASCII, as it goes into Content-Disposition
+
+
+class NotReady(Exception):
+    """The file is not there yet (or will never be); the message says why."""
+
+
+FindFile = Callable[
+    [async_sessionmaker[AsyncSession], Actor, uuid.UUID], Awaitable[StoredFile | None]
+]
 
 
 def download_endpoint(
@@ -23,11 +41,14 @@ def download_endpoint(
     settings: Settings,
     session_factory: async_sessionmaker[AsyncSession],
     parse_id: Callable[[str], uuid.UUID | None],
+    find: FindFile,
+    what: str,
     redis: Redis | None = None,
 ) -> Callable[[Request], Awaitable[Response]]:
     """The route handler: 401 without a valid token, 404 for an id that is unknown, malformed or
-    not the caller's (the same answer for each), else the file as an attachment. `parse_id` reads
-    the API's id of an export (a Relay global id), which the API layer defines."""
+    not the caller's (the same answer for each), 409 for a file not made yet, else the file as
+    an attachment. `parse_id` reads the API's id (a Relay global id), which the API layer
+    defines; `find` looks the file up for the caller; `what` names it in messages."""
 
     async def download(request: Request) -> Response:
         actor, error = await auth_service.authenticate_header(
@@ -40,24 +61,14 @@ def download_endpoint(
         if actor is None:
             message = error.message if error else "Send `Authorization: Bearer <accessToken>`."
             code = error.code if error else "UNAUTHENTICATED"
-            return JSONResponse(
-                {"error": {"code": code, "message": message}},
-                status_code=401,
-                headers={**NO_CACHE, "WWW-Authenticate": "Bearer"},
-            )
-        export_id = parse_id(request.path_params["export_id"])
-        found = None
-        if export_id is not None:
-            async with session_factory() as session:
-                found = await export_service.get(
-                    session, actor=actor, export_id=export_id, with_content=True
-                )
+            return _error(code, message, 401, {"WWW-Authenticate": "Bearer"})
+        file_id = parse_id(request.path_params["file_id"])
+        try:
+            found = await find(session_factory, actor, file_id) if file_id else None
+        except NotReady as not_ready:
+            return _error("NOT_READY", str(not_ready), 409)
         if found is None:
-            return JSONResponse(
-                {"error": {"code": "NOT_FOUND", "message": "Export not found."}},
-                status_code=404,
-                headers=NO_CACHE,
-            )
+            return _error("NOT_FOUND", f"{what} not found.", 404)
         return Response(
             found.content,
             media_type=found.content_type,
@@ -69,3 +80,11 @@ def download_endpoint(
         )
 
     return download
+
+
+def _error(code: str, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={**NO_CACHE, **(headers or {})},
+    )

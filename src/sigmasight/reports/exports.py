@@ -9,18 +9,16 @@ render the tables the API serves from the valued book: positions (importable aga
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import undefer
 
 from sigmasight.access import visible_to
@@ -30,7 +28,8 @@ from sigmasight.instruments.occ import SymbolError
 from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios import tags as tag_service
-from sigmasight.reports import fix
+from sigmasight.reports import filenames, fix
+from sigmasight.reports.download import StoredFile
 from sigmasight.reports.files import (
     Section,
     sections_csv,
@@ -91,6 +90,15 @@ async def get(
         stmt = stmt.options(undefer(Export.content))
     found: Export | None = (await session.execute(stmt)).scalar_one_or_none()
     return found
+
+
+async def find_file(
+    session_factory: async_sessionmaker[AsyncSession], actor: Actor, export_id: uuid.UUID
+) -> StoredFile | None:
+    """The export's file for a download, if the actor may see it."""
+    async with session_factory() as session:
+        found = await get(session, actor=actor, export_id=export_id, with_content=True)
+    return StoredFile(found.content, found.content_type, found.filename) if found else None
 
 
 async def list_for_actor(session: AsyncSession, *, actor: Actor, page: PageRequest) -> Page[Export]:
@@ -161,7 +169,7 @@ async def export_trades(
         kind=ExportKind.TRADES,
         export_format=export_format,
         content=content,
-        stem=_stem("trades", name, now),
+        stem=filenames.stem("trades", name, now),
         now=now,
         session_id=session_id,
     )
@@ -235,7 +243,7 @@ async def export_portfolio(
         kind=ExportKind.PORTFOLIO,
         export_format=export_format,
         content=content,
-        stem=_stem("portfolio", portfolio.name, now),
+        stem=filenames.stem("portfolio", portfolio.name, now),
         now=now,
         portfolio_id=portfolio.id,
     )
@@ -273,12 +281,3 @@ async def _store(
     session.add(export)
     await session.flush()
     return export
-
-
-def _stem(kind: str, name: str | None, now: datetime) -> str:
-    """`kind-name-YYYYMMDD-HHMMSS` (UTC), the name cut to safe ASCII: a filename any client and
-    any `Content-Disposition` header take as it is."""
-    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower()[:60].strip("-")
-    stamp = f"{now.astimezone(UTC):%Y%m%d-%H%M%S}"
-    return "-".join(part for part in (kind, slug, stamp) if part)

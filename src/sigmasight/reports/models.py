@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, LargeBinary, String, func
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sigmasight.batch.models import BatchJob
 from sigmasight.db import Base, IdMixin
 
 
@@ -95,6 +96,7 @@ class Report(IdMixin, Base):
     job_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("batch_jobs.id", ondelete="CASCADE"), nullable=False, unique=True
     )
+    job: Mapped[BatchJob] = relationship(lazy="joined", innerjoin=True)
     filename: Mapped[str | None] = mapped_column(String(255))  # set once the file is stored
     content_type: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None] = mapped_column(Integer)  # bytes
