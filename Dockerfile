@@ -21,8 +21,13 @@ COPY --from=build --chown=sigmasight /app/.venv /app/.venv
 COPY --from=build --chown=sigmasight /app/migrations /app/migrations
 COPY --from=build --chown=sigmasight /app/alembic.ini /app/alembic.ini
 COPY --from=build --chown=sigmasight /app/seeds /app/seeds
-ENV PATH="/app/.venv/bin:$PATH" ENVIRONMENT=production PYTHONUNBUFFERED=1
+# Report files go to DATA_DIR/reports unless REPORT_STORAGE=s3 (needed when the API and the
+# worker run on different machines, as on Railway).
+RUN mkdir /app/data && chown sigmasight /app/data
+ENV PATH="/app/.venv/bin:$PATH" ENVIRONMENT=production PYTHONUNBUFFERED=1 DATA_DIR=/app/data
 USER sigmasight
+# Build matplotlib's font list once here, not on the first report of every new container.
+RUN python -c "import matplotlib.font_manager"
 EXPOSE 8000
 # Migrations run as the release step (see railway.toml); this serves the API.
 CMD ["sigmasight", "serve"]

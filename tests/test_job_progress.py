@@ -22,14 +22,17 @@ from sigmasight.batch import progress
 from sigmasight.batch import service as batch_service
 from sigmasight.batch.models import BatchJob, JobStatus
 from sigmasight.graphql.ids import parse_id
+from sigmasight.graphql.schema import create_schema
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.providers.synthetic import SyntheticProvider
+from sigmasight.reports.storage import report_store
 from sigmasight.settings import Settings
 from tests.conftest import SignedIn
 from tests.helpers import create_portfolio, days_ago
 from tests.live_server import free_port
 from tests.test_market_data import job_context
 from workers.jobs import BACKFILL_CHUNK, backfill_market_data
+from workers.reports import generate_report
 
 TIMEOUT = 10.0  # seconds any one step may take before the test fails instead of hanging
 
@@ -255,3 +258,49 @@ async def test_a_watcher_of_a_run_closed_without_a_message_still_hears_it_end(
     assert last.status is JobStatus.FAILED
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(anext(updates), TIMEOUT)
+
+
+GENERATE_REPORT = """
+mutation($portfolioId: ID!) {
+  generateReport(portfolioId: $portfolioId, kind: SCENARIOS, format: HTML) {
+    ... on GenerateReportSuccess { report { id jobId } }
+  }
+}
+"""
+
+
+async def test_job_progress_follows_a_report_by_its_own_id_to_the_end(
+    app: Starlette, settings: Settings, ws_url: str, alice: SignedIn, bob: SignedIn
+) -> None:
+    # given: a queued report, watched by its own id
+    portfolio_id = await create_portfolio(alice)
+    queued = await alice.api.gql(GENERATE_REPORT, {"portfolioId": portfolio_id})
+    report = queued["generateReport"]["report"]
+    async with open_socket(ws_url) as ws, open_socket(ws_url) as intruder:
+        assert (await ws.sign_in(alice.api.token))["type"] == "connection_ack"
+        assert (await intruder.sign_in(bob.api.token))["type"] == "connection_ack"
+        await intruder.subscribe(report["id"])
+        assert (await _refusal(intruder))[0]["extensions"]["code"] == "FORBIDDEN"
+        await ws.subscribe(report["id"])
+        messages = [await ws.receive()]
+
+        async def watch() -> None:
+            while messages[-1]["type"] == "next":
+                messages.append(await ws.receive())
+
+        # when: the worker makes it
+        ctx = {
+            **job_context(app, settings, []),
+            "schema": create_schema(settings),
+            "report_store": report_store(settings),
+        }
+        await asyncio.wait_for(
+            asyncio.gather(generate_report(ctx, str(parse_id(report["id"], "Report"))), watch()),
+            TIMEOUT,
+        )
+    # then: its job run's progress, from queued to done
+    assert messages[-1] == {"id": "1", "type": "complete"}
+    updates = [m["payload"]["data"]["jobProgress"] for m in messages[:-1]]
+    assert updates[0]["status"] == "QUEUED" and updates[-1]["status"] == "SUCCEEDED"
+    shares = [u["progress"] for u in updates]
+    assert shares == sorted(shares) and any(0 < s < 1 for s in shares), updates

@@ -21,8 +21,11 @@ from sigmasight.batch.runs import DISPATCH_FUNCTION
 from sigmasight.batch.schedule import NIGHTLY
 from sigmasight.clock import MARKET_TIMEZONE  # cron times are New York times
 from sigmasight.db import create_engine, create_session_factory
+from sigmasight.graphql.schema import create_schema
 from sigmasight.marketdata.providers.chain import build_providers
 from sigmasight.redis_client import REDIS_FAULTS, connect_jobs
+from sigmasight.reports.service import JOB_NAME
+from sigmasight.reports.storage import report_store
 from sigmasight.settings import Settings, get_settings
 from workers.jobs import (
     BACKFILL_TIMEOUT_SECONDS,
@@ -36,6 +39,7 @@ from workers.jobs import (
     run_batch_chunk,
     start_batch_run,
 )
+from workers.reports import REPORT_TIMEOUT_SECONDS, generate_report
 
 logger = logging.getLogger(__name__)
 WEEKDAYS = {0, 1, 2, 3, 4}  # holidays are skipped by the job itself (arq knows no calendar)
@@ -49,6 +53,9 @@ async def startup(ctx: JobContext) -> None:
     ctx["engine"] = create_engine(settings.database_url, pool_size=5)
     ctx["session_factory"] = create_session_factory(ctx["engine"])
     ctx["providers"] = build_providers(settings)
+    # Reports read their numbers through the API's own schema, as their owner.
+    ctx["schema"] = create_schema(settings)
+    ctx["report_store"] = report_store(settings)
     # Names the worker in chunk rows, so a run shows who did what.
     ctx["worker_name"] = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -107,6 +114,7 @@ class WorkerSettings:
         purge_expired_refresh_tokens,
         func(backfill_market_data, timeout=BACKFILL_TIMEOUT_SECONDS),
         func(dispatch_batch_run, name=DISPATCH_FUNCTION, timeout=120),
+        func(generate_report, name=JOB_NAME, timeout=REPORT_TIMEOUT_SECONDS + GRACE_SECONDS),
         *_chunk_functions(),
     ]
     cron_jobs = CRON_JOBS
