@@ -39,7 +39,7 @@ def correlation_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[float |
         raise ValueError(f"a {count} by {count} matrix is needed, got {grid.shape}")
     shown = [truncate(label, 18) for label in labels]
     with styled():
-        figure = new_figure(clamp(1.6 + 0.135 * count, 3.0, 7.0))
+        figure = new_figure(_height(count), compress=True)
         axes = figure.add_subplot()
         image = axes.imshow(
             np.ma.masked_invalid(grid),
@@ -68,7 +68,7 @@ def correlation_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[float |
                     signed(f"{abs(value):.2f}", value),
                     ha="center",
                     va="center",
-                    fontsize=6.5,
+                    fontsize=6,
                     color="white" if abs(value) >= 0.6 else INK,
                 )
                 cell.set_in_layout(False)
@@ -86,3 +86,9 @@ def correlation_heatmap(labels: Sequence[str], matrix: Sequence[Sequence[float |
         ),
         figure=figure,
     )
+
+
+def _height(count: int) -> float:
+    # An inch for the labels, then cells wide enough for "-0.50" when annotated, else for a label.
+    cell = 0.34 if count <= ANNOTATED_UP_TO else 0.16
+    return clamp(1.0 + cell * count, 2.6, 6.3)

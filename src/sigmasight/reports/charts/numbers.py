@@ -49,7 +49,7 @@ def axis_formatter(unit: Unit) -> Formatter:
         return UsdFormatter()
     if unit == "fraction":
         return PercentFormatter(xmax=1.0, decimals=None)
-    return FuncFormatter(lambda x, _pos: signed(f"{abs(x):,.2f}", x))
+    return FuncFormatter(lambda x, _pos: signed(f"{abs(x):,.2f}".rstrip("0").rstrip("."), x))
 
 
 def format_value(value: float, unit: Unit) -> str:

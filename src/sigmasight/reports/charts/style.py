@@ -84,13 +84,16 @@ def styled() -> Iterator[None]:
         yield
 
 
-def new_figure(height: float) -> Figure:
-    """A page-wide figure on the Agg canvas, laid out by constrained layout until `settle`."""
+def new_figure(height: float, *, compress: bool = False) -> Figure:
+    """A page-wide figure on the Agg canvas, laid out by constrained layout until `settle`.
+
+    `compress` pulls fixed-aspect axes (a heatmap) and their colour bar together, centred.
+    """
     # Laid out at the PNG resolution: hinted text is a little wider at 200 dpi than at 100.
     figure = Figure(
         figsize=(WIDTH, height),
         dpi=PNG_DPI,
-        layout=ConstrainedLayoutEngine(w_pad=0.06, h_pad=0.05),
+        layout=ConstrainedLayoutEngine(w_pad=0.06, h_pad=0.08, compress=compress),
     )
     FigureCanvasAgg(figure)
     return figure
