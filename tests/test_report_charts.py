@@ -152,6 +152,24 @@ def test_svg_is_one_svg_document_without_external_references(build: Callable[[],
 
 
 @pytest.mark.parametrize("build", ALL_CHARTS.values(), ids=ALL_CHARTS.keys())
+def test_every_svg_reference_points_at_an_id_in_the_same_document(
+    build: Callable[[], Chart],
+) -> None:
+    # given
+    chart = build()
+
+    # when
+    text = chart.svg()
+
+    # then
+    ids = set(re.findall(r'\bid="([^"]+)"', text))
+    referenced = set(re.findall(r'href="#([^"]+)"', text) + re.findall(r"url\(#([^)]+)\)", text))
+    assert referenced
+    assert referenced <= ids
+    assert all(name.startswith(f"{chart.key}-") for name in ids)
+
+
+@pytest.mark.parametrize("build", ALL_CHARTS.values(), ids=ALL_CHARTS.keys())
 def test_svg_draws_text_as_paths(build: Callable[[], Chart]) -> None:
     # given
     chart = build()
@@ -258,6 +276,17 @@ def test_a_missing_equity_value_is_a_gap_in_both_panels() -> None:
     assert math.isnan(top.lines[0].get_ydata()[17])
     assert math.isnan(bottom.lines[0].get_ydata()[17])
     assert not math.isnan(top.lines[0].get_ydata()[16])
+
+
+def test_a_single_day_is_drawn_as_a_dot() -> None:
+    # given
+    one_day = [1_000_000.0]
+
+    # when
+    chart = charts.equity_and_drawdown(days(1), one_day, [0.0])
+
+    # then
+    assert chart.figure.axes[0].lines[0].get_marker() == "o"
 
 
 def test_a_missing_net_exposure_is_a_gap_not_a_zero() -> None:
@@ -449,6 +478,19 @@ def test_usd_axis_ticks_keep_enough_decimals_to_differ() -> None:
     # then
     assert len(set(shown)) == len(locs)
     assert all(text.endswith("M") for text in shown)
+
+
+def test_percent_axis_ticks_show_only_the_decimals_their_spacing_needs() -> None:
+    # given
+    coarse, fine = charts.PercentAxisFormatter(), charts.PercentAxisFormatter()
+    coarse.set_locs([-0.1, -0.05, 0.0])
+    fine.set_locs([-0.016, -0.008, 0.0])
+
+    # when
+    shown = [coarse(-0.05), coarse(0.0), fine(-0.008)]
+
+    # then
+    assert shown == ["\u22125%", "0%", "\u22120.8%"]
 
 
 def bar_patches(chart: Chart) -> list[Rectangle]:

@@ -10,7 +10,7 @@ data; a None inside a series is a gap in the line or an empty bar, never a zero.
 from sigmasight.reports.charts.bar_chart import bars
 from sigmasight.reports.charts.chart import Chart
 from sigmasight.reports.charts.heatmap import correlation_heatmap
-from sigmasight.reports.charts.numbers import Unit, UsdFormatter
+from sigmasight.reports.charts.numbers import PercentAxisFormatter, Unit, UsdFormatter
 from sigmasight.reports.charts.profile import risk_profile
 from sigmasight.reports.charts.style import PNG_DPI, STYLE, WIDTH
 from sigmasight.reports.charts.timelines import equity_and_drawdown, exposure_history
@@ -20,6 +20,7 @@ __all__ = [
     "STYLE",
     "WIDTH",
     "Chart",
+    "PercentAxisFormatter",
     "Unit",
     "UsdFormatter",
     "bars",

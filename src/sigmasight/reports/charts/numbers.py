@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 Unit = Literal["usd", "fraction", "beta"]
 
@@ -15,13 +15,13 @@ MINUS = "\u2212"
 
 UNIT_LABELS: dict[Unit, str] = {
     "usd": "USD",
-    "fraction": "Percent of equity",
+    "fraction": "Percent",
     "beta": "Beta",
 }
 
 
-class UsdFormatter(Formatter):
-    """Dollar axis ticks: $850,000 below a million, $1.25M or $1.3B above, decimals by spacing."""
+class _SpacedFormatter(Formatter):
+    """A tick formatter whose decimals follow the spacing of the axis's ticks."""
 
     _ticks: tuple[float, ...] = ()
 
@@ -29,12 +29,25 @@ class UsdFormatter(Formatter):
         """Remember the axis's tick values: the decimals shown depend on their spacing."""
         self._ticks = tuple(float(loc) for loc in locs if math.isfinite(loc))
 
+    def largest(self, x: float) -> float:
+        """The largest tick magnitude, or |x| before the ticks are known."""
+        return max((abs(tick) for tick in self._ticks), default=abs(x))
+
+    def step(self, x: float) -> float:
+        """The smallest distance between ticks (a stand-in when there is one tick or none)."""
+        steps = np.diff(sorted(self._ticks))
+        if len(steps) and steps.min() > 0:
+            return float(steps.min())
+        return self.largest(x) or 1.0
+
+
+class UsdFormatter(_SpacedFormatter):
+    """Dollar axis ticks: $850,000 below a million, $1.25M or $1.3B above, decimals by spacing."""
+
     def __call__(self, x: float, pos: int | None = None) -> str:
         if x == 0:
             return "$0"
-        largest = max((abs(tick) for tick in self._ticks), default=abs(x))
-        steps = np.diff(sorted(self._ticks))
-        step = float(steps.min()) if len(steps) and steps.min() > 0 else (largest or 1.0)
+        largest, step = self.largest(x), self.step(x)
         for scale, suffix in ((1e9, "B"), (1e6, "M")):
             if largest >= scale:
                 decimals = max(0, min(3, -math.floor(math.log10(step / scale) + 1e-9)))
@@ -43,12 +56,22 @@ class UsdFormatter(Formatter):
         return signed(f"${abs(x):,.{decimals}f}", x)
 
 
+class PercentAxisFormatter(_SpacedFormatter):
+    """Fraction axis ticks as percentages: 0%, -5%, 12.5%, as many decimals as the spacing needs."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if x == 0:
+            return "0%"
+        decimals = max(0, min(3, -math.floor(math.log10(self.step(x) * 100) + 1e-9)))
+        return signed(f"{abs(x) * 100:,.{decimals}f}%", x)
+
+
 def axis_formatter(unit: Unit) -> Formatter:
     """Tick labels for a value axis in `unit`."""
     if unit == "usd":
         return UsdFormatter()
     if unit == "fraction":
-        return PercentFormatter(xmax=1.0, decimals=None)
+        return PercentAxisFormatter()
     return FuncFormatter(lambda x, _pos: signed(f"{abs(x):,.2f}".rstrip("0").rstrip("."), x))
 
 

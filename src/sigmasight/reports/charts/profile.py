@@ -6,10 +6,15 @@ from collections.abc import Mapping, Sequence
 from itertools import cycle
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sigmasight.reports.charts.chart import Chart
-from sigmasight.reports.charts.numbers import UsdFormatter, floats, format_usd_exact
+from sigmasight.reports.charts.numbers import (
+    PercentAxisFormatter,
+    UsdFormatter,
+    floats,
+    format_usd_exact,
+)
 from sigmasight.reports.charts.style import (
     AXIS,
     GRID,
@@ -46,7 +51,7 @@ def risk_profile(
         axes.set_title(underlying + priced, fontsize=7.5, fontweight="normal", color=MUTED, pad=14)
         axes.set_xlabel(f"Price move of {underlying}")
         axes.set_ylabel("P&L (USD)")
-        axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+        axes.xaxis.set_major_formatter(PercentAxisFormatter())
         axes.yaxis.set_major_formatter(UsdFormatter())
         axes.yaxis.set_major_locator(MaxNLocator(6))
         if curves:

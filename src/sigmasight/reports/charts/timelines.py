@@ -9,10 +9,10 @@ from typing import Any
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sigmasight.reports.charts.chart import Chart
-from sigmasight.reports.charts.numbers import UsdFormatter, floats
+from sigmasight.reports.charts.numbers import PercentAxisFormatter, UsdFormatter, floats
 from sigmasight.reports.charts.style import (
     AXIS,
     BLUE,
@@ -46,7 +46,7 @@ def equity_and_drawdown(
         bottom.fill_between(x, depth, 0.0, color=RED, alpha=0.18, linewidth=0)
         bottom.plot(x, depth, color=RED, linewidth=0.9, marker=marker)
         bottom.set_ylabel("Drawdown")
-        bottom.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+        bottom.yaxis.set_major_formatter(PercentAxisFormatter())
         bottom.yaxis.set_major_locator(MaxNLocator(3))
         bottom.set_ylim(top=0.0)
         if not np.isfinite(depth).any() or np.nanmin(depth) >= 0:
