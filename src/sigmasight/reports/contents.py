@@ -49,7 +49,7 @@ def build_document(kind: ReportKind, data: dict[str, Any], *, generated_at: date
         period=period.format(as_of=as_of),
         as_of=as_of,
         generated_at=generated_at,
-        sources=sections.sources(data),
+        sources=sections.sources(data, positions),
         sections=tuple(body),
         glossary=glossary(kind),
     )

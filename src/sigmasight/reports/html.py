@@ -25,7 +25,7 @@ TEMPLATE = """<!DOCTYPE html>
 * { box-sizing: border-box; }
 body { margin: 0; background: #e9edf2; color: var(--ink);
        font: 13px/1.45 "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; }
-main { max-width: 8.5in; margin: 24px auto; background: #fff; padding: 0.6in;
+main { max-width: 9.5in; margin: 24px auto; background: #fff; padding: 0.5in;
        box-shadow: 0 1px 4px rgba(0, 0, 0, .15); }
 h1 { color: var(--navy); font-size: 24px; margin: 0 0 2px; }
 .portfolio { font-size: 16px; margin: 0 0 12px; }
@@ -40,7 +40,10 @@ dl.facts dd { margin: 0; }
 .figures div { background: var(--zebra); padding: 6px 8px; }
 .figures span { display: block; color: var(--muted); font-size: 11px; }
 .figures strong { font-size: 15px; }
-table { border-collapse: collapse; width: 100%; margin: 4px 0 12px; font-size: 11.5px; }
+div.table { overflow-x: auto; margin: 4px 0 12px; }
+table { border-collapse: collapse; width: 100%; font-size: 11.5px; }
+table.wide { font-size: 9.5px; }
+table.wide th, table.wide td { padding-left: 3px; padding-right: 3px; }
 thead th { background: var(--navy); color: #fff; text-align: left; padding: 3px 6px;
            vertical-align: bottom; font-weight: bold; }
 thead th small { display: block; font-weight: normal; opacity: .85; }
@@ -103,7 +106,7 @@ footer { color: var(--muted); font-size: 11px; margin-top: 24px; border-top: 1px
 
 BLOCKS = {
     "table": """{% if block.title %}<h3>{{ block.title }}</h3>{% endif %}
-<table>
+<div class="table"><table{% if block.columns|length > 8 %} class="wide"{% endif %}>
 <thead><tr>
 {%- for column in block.columns %}<th class="{{ classes[loop.index0] }}">{{ column.title }}
 {%- if column.unit %}<small>{{ column.unit }}</small>{% endif %}</th>{% endfor -%}
@@ -114,7 +117,7 @@ BLOCKS = {
 {%- for cell in row %}<td class="{{ classes[loop.index0] }}">{{ cell }}</td>{% endfor -%}
 </tr>
 {% endfor %}</tbody>
-</table>
+</table></div>
 """,
     "figures": """<div class="figures"
  style="grid-template-columns: repeat({{ block.columns }}, 1fr)">
@@ -128,7 +131,8 @@ BLOCKS = {
 <figcaption>{{ block.chart.description }}</figcaption>
 </figure>
 """,
-    "note": """<p class="{{ block.tone }}">{{ block.text }}</p>
+    "note": """<p class="{{ 'warning' if block.tone == 'warning' else 'note' }}">
+{{- block.text }}</p>
 """,
     "paragraph": """<p>{{ block.text }}</p>
 """,

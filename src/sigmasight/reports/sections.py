@@ -31,12 +31,15 @@ def as_of(data: dict[str, Any], positions: Sequence[dict[str, Any]]) -> str:
     return max(days) if days else fmt.MISSING
 
 
-def sources(data: dict[str, Any]) -> str:
-    """The providers behind the prices, with how many symbols each served and any stale ones."""
+def sources(data: dict[str, Any], positions: Sequence[dict[str, Any]] = ()) -> str:
+    """The providers behind the prices, with how many symbols each served, and any stale ones."""
     status = data.get("marketDataStatus", [])
+    # The provider of each position's price where served, else of the symbol's last refresh.
+    by_symbol = {row["symbol"]: row["source"] for row in status}
+    by_symbol |= {p["symbol"]: p["dataQuality"]["source"] for p in positions}
     counts: dict[str, int] = {}
-    for row in status:
-        counts[row["source"] or "none"] = counts.get(row["source"] or "none", 0) + 1
+    for source in by_symbol.values():
+        counts[source or "unknown"] = counts.get(source or "unknown", 0) + 1
     text = ", ".join(f"{name} ({count} symbols)" for name, count in sorted(counts.items()))
     stale = sorted(row["symbol"] for row in status if row["stale"])
     if stale:
