@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -16,6 +17,9 @@ from sigmasight.reports import documents
 from sigmasight.reports.models import Report, ReportKind
 from sigmasight.reports.render import ReportDataError
 from sigmasight.settings import Settings
+
+# Runs one document with its variables as the report's owner; the data of a result without errors.
+Run = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 async def _no_jobs(function: str, job_id: str) -> None:
@@ -92,7 +96,7 @@ async def fetch_report_data(
 
 
 async def _largest_option_profile(
-    run: Any, portfolio_id: str, portfolio: dict[str, Any]
+    run: Run, portfolio_id: str, portfolio: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The risk profile of the option underlying with the largest gross delta-adjusted exposure,
     today and at its nearest expiry; None when the book holds no options."""
@@ -103,15 +107,16 @@ async def _largest_option_profile(
     underlying = max(
         sorted({p["underlying"] for p in options}), key=lambda name: gross.get(name, 0.0)
     )
-    expiries = sorted(
-        date.fromisoformat(p["option"]["expiration"])
-        for p in options
-        if p["underlying"] == underlying
-    )
     as_of = max(
         (p["dataQuality"]["asOf"] for p in options if p["dataQuality"]["asOf"]), default=None
     )
-    dates = [as_of, expiries[0].isoformat()] if as_of and expiries[0].isoformat() > as_of else None
+    # A second curve at the nearest expiry still ahead, when there is one.
+    expiries = sorted(
+        p["option"]["expiration"]
+        for p in options
+        if p["underlying"] == underlying and as_of and p["option"]["expiration"] > as_of
+    )
+    dates = [as_of, expiries[0]] if as_of and expiries else None
     data = await run(
         documents.RISK_PROFILE,
         {"id": portfolio_id, "underlying": underlying, "dates": dates},
