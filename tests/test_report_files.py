@@ -300,12 +300,36 @@ async def test_a_book_without_history_says_so_instead_of_drawing_charts(
     page = render_report(
         kind=row.kind, report_format=ReportFormat.HTML, data=data, generated_at=GENERATED_AT
     )
-    # then
+    # then: each missing chart says why, and the position's flag is shown beside its dashes
     for text in (pdf_text(pdf.content), html_text(page.content)):
         assert "No equity curve" in text
         assert "No correlation matrix" in text
+        assert "No sector chart" in text
+        assert "No factor chart" in text
+        assert "No scenario chart" in text
         assert "INCOMPLETE" in text
-    assert page.content.decode().count("<img ") < EXPECTED_CHARTS[ReportKind.RISK_SUMMARY]
+        assert "AAPL: MISSING_PRICE" in text
+    assert "<img " not in page.content.decode()
+
+
+async def test_a_book_without_options_says_so_instead_of_a_risk_profile(
+    app: Starlette, settings: Settings, alice: SignedIn
+) -> None:
+    # given: one stock
+    portfolio_id = await create_portfolio(alice, "Stocks only")
+    await add_position(alice, portfolio_id, symbol="AAPL", quantity=10)
+    row = report_row(
+        ReportKind.SCENARIOS, ReportFormat.HTML, owner=alice, portfolio_id=portfolio_id
+    )
+    data = await report_data(app, settings, alice, row, GENERATED_AT)
+    # when
+    page = render_report(
+        kind=row.kind, report_format=ReportFormat.HTML, data=data, generated_at=GENERATED_AT
+    )
+    # then
+    assert data["riskProfile"] is None
+    assert "The book holds no options, so there is no risk profile." in html_text(page.content)
+    assert 'alt="Risk profile' not in page.content.decode()
 
 
 async def test_another_users_portfolio_gives_no_report_data(

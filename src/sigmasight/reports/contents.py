@@ -74,7 +74,7 @@ def risk_summary(
         sections.greeks(portfolio["greeks"]),
         sections.risk_metrics(metrics),
         Section(
-            f"Top {len(top)} positions by delta-adjusted exposure",
+            "Top positions by delta-adjusted exposure",
             (
                 Table(sections.POSITION_COLUMNS, sections.position_rows(top)),
                 *sections.position_notes(positions),
@@ -83,7 +83,7 @@ def risk_summary(
         sections.sectors(portfolio["sectorExposures"]),
         sections.factors(portfolio["factorExposures"]),
         Section(
-            f"Worst {len(worst)} stress scenarios",
+            "Worst stress scenarios",
             (
                 sections.scenario_bars(worst, "P&L of the worst stress scenarios"),
                 sections.scenario_table(worst),
@@ -195,14 +195,16 @@ def performance(
             )
         )
     metrics = portfolio["riskMetrics"]
-    ratios = sections.risk_metrics(metrics).blocks[2]
     body = [
         sections.totals(portfolio, positions),
         Section("Performance over the period", tuple(blocks)),
         Section("Equity and drawdown", (sections.equity_history(history),)),
         Section(
             "Risk ratios",
-            (ratios, Note(f"Of today's holdings over {metrics['window']} trading days.")),
+            (
+                sections.ratios(metrics),
+                Note(f"Of today's holdings over {metrics['window']} trading days."),
+            ),
         ),
         Section(
             "Attribution",

@@ -96,7 +96,6 @@ query ExposuresReport($id: ID!, $first: Int!) {{
     ...BookFields
     notional: exposures {{ ...ExposureFields }}
     deltaAdjusted: exposures(basis: DELTA_ADJUSTED) {{ ...ExposureFields }}
-    greeks {{ ...GreekFields }}
     sectorExposures {{ ...SectorFields }}
     factorExposures {{ ...FactorFields }}
     byUnderlying: positionGroups(by: UNDERLYING) {{ ...GroupFields }}

@@ -6,7 +6,7 @@ value is a dash, never a number made up to fill the cell.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 MISSING = "—"
 
@@ -61,8 +61,8 @@ def day(value: str | date | None) -> str:
 
 
 def timestamp(value: datetime) -> str:
-    """A UTC time to the minute: `2026-11-25 15:20 UTC`."""
-    return f"{value:%Y-%m-%d %H:%M} UTC"
+    """A time in UTC to the minute: `2026-11-25 15:20 UTC`."""
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def label(value: str) -> str:

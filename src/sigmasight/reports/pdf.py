@@ -259,6 +259,8 @@ def _key_figures(block: KeyFigures) -> Flowable:
             ("TEXTCOLOR", (0, row), (-1, row), MUTED),
             ("TOPPADDING", (0, row), (-1, row), 5),
             ("FONT", (0, row + 1), (-1, row + 1), BOLD, 10.5),
+            # A label is never parted from its figure by a page break.
+            ("NOSPLIT", (0, row), (-1, row + 1)),
             ("BOTTOMPADDING", (0, row + 1), (-1, row + 1), 5),
         ]
     table.setStyle(TableStyle(style))

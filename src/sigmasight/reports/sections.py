@@ -169,9 +169,17 @@ def risk_metrics(metrics: dict[str, Any]) -> Section:
     method = Note(
         f"{fmt.label(metrics['varMethod'])} VaR, {metrics['horizonDays']}-day horizon, "
         f"{confidence} confidence, over {metrics['window']} trading days "
-        f"({metrics['observations']} used); {metrics['excludedPositions']} positions left out."
+        f"({metrics['observations']} used); positions left out: {metrics['excludedPositions']}."
     )
-    ratios = KeyFigures(
+    blocks: list[Block] = [var, method, ratios(metrics)]
+    if metrics["observations"] == 0:
+        blocks.append(Note("Too little price history for VaR and the ratios.", "warning"))
+    return Section("Value at risk and risk ratios", tuple(blocks))
+
+
+def ratios(metrics: dict[str, Any]) -> KeyFigures:
+    """Volatility, beta, Sharpe, Sortino, drawdown and correlation of today's holdings."""
+    return KeyFigures(
         (
             ("Annualised volatility", fmt.fraction_percent(metrics["annualizedVolatility"])),
             ("Beta to SPY", fmt.ratio(metrics["beta"])),
@@ -181,10 +189,6 @@ def risk_metrics(metrics: dict[str, Any]) -> Section:
             ("Average correlation", fmt.ratio(metrics["averageCorrelation"])),
         )
     )
-    blocks: list[Block] = [var, method, ratios]
-    if metrics["observations"] == 0:
-        blocks.append(Note("Too little price history for VaR and the ratios.", "warning"))
-    return Section("Value at risk and risk ratios", tuple(blocks))
 
 
 POSITION_COLUMNS = (
@@ -259,14 +263,20 @@ def sectors(rows: Sequence[dict[str, Any]]) -> Section:
     """Sector exposure as bars of net notional dollars, and a table on both bases."""
     if not rows:
         return Section("Sector exposure", (Note("The book holds no open positions."),))
-    chart = charts.bars(
-        "sector-exposure",
-        "Net notional exposure by sector",
-        [r["sector"] for r in rows],
-        [r["notional"]["net"] for r in rows],
-        unit="usd",
-        description="Net notional exposure of each sector's positions, in USD.",
-    )
+    drawn: Block
+    if all(r["notional"]["gross"] == 0 for r in rows):
+        drawn = Note("No sector chart: no open position has a price yet.", "warning")
+    else:
+        drawn = Figure(
+            charts.bars(
+                "sector-exposure",
+                "Net notional exposure by sector",
+                [r["sector"] for r in rows],
+                [r["notional"]["net"] for r in rows],
+                unit="usd",
+                description="Net notional exposure of each sector's positions, in USD.",
+            )
+        )
     table = Table(
         (
             Column("Sector", align=TEXT),
@@ -290,19 +300,30 @@ def sectors(rows: Sequence[dict[str, Any]]) -> Section:
             for r in rows
         ),
     )
-    return Section("Sector exposure", (Figure(chart), table))
+    return Section("Sector exposure", (drawn, table))
 
 
 def factors(rows: Sequence[dict[str, Any]]) -> Section:
     """Factor betas as bars, and their dollar exposure, fit and quality."""
-    chart = charts.bars(
-        "factor-exposure",
-        "Factor betas",
-        [f"{r['factor']['name']} ({r['factor']['etf']})" for r in rows],
-        [r["beta"] for r in rows],
-        unit="beta",
-        description="The portfolio's beta to each factor's ETF proxy (dollar exposure / equity).",
-    )
+    drawn: Block
+    if all(r["beta"] is None for r in rows):
+        drawn = Note(
+            "No factor chart: no beta is known (no priced position with enough history, or "
+            "equity is not positive).",
+            "warning",
+        )
+    else:
+        drawn = Figure(
+            charts.bars(
+                "factor-exposure",
+                "Factor betas",
+                [f"{r['factor']['name']} ({r['factor']['etf']})" for r in rows],
+                [r["beta"] for r in rows],
+                unit="beta",
+                description="The portfolio's beta to each factor's ETF proxy (dollar exposure "
+                "/ equity).",
+            )
+        )
     table = Table(
         (
             Column("Factor", align=TEXT),
@@ -326,7 +347,7 @@ def factors(rows: Sequence[dict[str, Any]]) -> Section:
             for r in rows
         ),
     )
-    return Section("Factor exposure", (Figure(chart), table))
+    return Section("Factor exposure", (drawn, table))
 
 
 def scenario_table(rows: Sequence[dict[str, Any]], *, contributors: bool = False) -> Table:
@@ -357,8 +378,15 @@ def scenario_table(rows: Sequence[dict[str, Any]], *, contributors: bool = False
     return Table(tuple(columns), tuple(body))
 
 
-def scenario_bars(rows: Sequence[dict[str, Any]], title: str) -> Figure:
-    """Scenario P&L as bars in dollars."""
+def scenario_bars(rows: Sequence[dict[str, Any]], title: str) -> Block:
+    """Scenario P&L as bars in dollars, or why there is nothing to draw."""
+    if all(r["pnl"] == 0 for r in rows):
+        unpriced = max((r["unpricedPositions"] for r in rows), default=0)
+        return Note(
+            "No scenario chart: every scenario's P&L is zero "
+            f"(positions left out for want of a market beta: {unpriced}).",
+            "warning",
+        )
     return Figure(
         charts.bars(
             "scenario-pnl",

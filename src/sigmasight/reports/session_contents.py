@@ -81,8 +81,8 @@ def modeling_session(data: dict[str, Any], *, title: str, generated_at: datetime
             ("Session", session["name"]),
             ("Status", session["status"]),
             ("Marks of", fmt.day(session["asOf"])),
-            ("Started", fmt.day(session["createdAt"])),
-            ("Last changed", fmt.day(session["updatedAt"])),
+            ("Started", fmt.timestamp(datetime.fromisoformat(session["createdAt"]))),
+            ("Last changed", fmt.timestamp(datetime.fromisoformat(session["updatedAt"]))),
             ("Trades", fmt.whole(len(session["trades"]))),
         )
     )
