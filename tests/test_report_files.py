@@ -60,11 +60,12 @@ EXPECTED_CHARTS = {
 BOOK_FIGURES = """
 query($id: ID!) { portfolio(id: $id) {
   name equity totalValue
-  notional: exposures { gross }
+  riskLimits { grossLimitPercent }
+  notional: exposures { gross status }
   deltaAdjusted: exposures(basis: DELTA_ADJUSTED) { net }
   riskMetrics { var95 cvar99 }
   scenarios { scenario { name } pnl }
-  performance { pnl }
+  performance { pnl return from to }
   positions(first: 200) { edges { node { symbol marketValue } } }
 } }
 """
@@ -100,6 +101,8 @@ def expected_text(kind: ReportKind, made: Made) -> list[str]:
             money(book["totalValue"]),
             money(book["equity"]),
             money(book["notional"]["gross"]),
+            f"{book['riskLimits']['grossLimitPercent']:,.2f}%",
+            book["notional"]["status"],
             money(book["riskMetrics"]["var95"]),
             money(book["riskMetrics"]["cvar99"]),
             worst["scenario"]["name"],
@@ -111,7 +114,12 @@ def expected_text(kind: ReportKind, made: Made) -> list[str]:
             *(p["symbol"] for p in positions),
             *(money(p["marketValue"]) for p in positions),
         ],
-        ReportKind.PERFORMANCE: [book["name"], money(book["performance"]["pnl"])],
+        ReportKind.PERFORMANCE: [
+            book["name"],
+            money(book["performance"]["pnl"]),
+            f"{book['performance']['return'] * 100:,.2f}%",
+            f"{book['performance']['from']} to {book['performance']['to']}",
+        ],
         ReportKind.SCENARIOS: [
             *(s["scenario"]["name"] for s in book["scenarios"]),
             *(money(s["pnl"]) for s in book["scenarios"]),
