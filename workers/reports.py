@@ -8,14 +8,13 @@ import asyncio
 import logging
 import uuid
 
-from sigmasight.graphql.report_data import fetch_report_data
-from sigmasight.reports.render import RenderedReport, ReportDataError, render_report
-
 from sigmasight import clock
 from sigmasight.auth.actor import Actor
 from sigmasight.db import transaction
+from sigmasight.graphql.report_data import fetch_report_data
 from sigmasight.reports import service as report_service
 from sigmasight.reports.models import Report
+from sigmasight.reports.render import RenderedReport, ReportDataError, render_report
 from workers.jobs import JobContext, publish_job, record_progress
 
 logger = logging.getLogger(__name__)
