@@ -132,3 +132,13 @@ def holdings_of(
         dividend_yield=np.full(len(positions), dividend_yield),
         rate=rate,
     )
+
+
+def walk_rows(starts: Mapping[str, float], days: Sequence[date]) -> list[dict[str, Any]]:
+    """Stored bars on `days` for each symbol: a seeded random walk (1% daily) from its start,
+    in cents, the same on every run."""
+    rows: list[dict[str, Any]] = []
+    for seed, (symbol, start) in enumerate(starts.items()):
+        walk = start * np.exp(np.cumsum(np.random.default_rng(seed).normal(0, 0.01, len(days))))
+        rows += [bar_row(symbol, d, round(float(c), 2)) for d, c in zip(days, walk, strict=True)]
+    return rows

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-import numpy as np
 import openpyxl
 import pytest
 import simplefix
@@ -29,7 +28,7 @@ from sigmasight.instruments.trading import TradeAction
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.reports.models import Export
-from tests.book_factory import bar_row
+from tests.book_factory import bar_row, walk_rows
 from tests.conftest import SignedIn
 from tests.documents import DELETE_PORTFOLIO
 from tests.helpers import add_position, create_portfolio, create_tag, days_ago, occ_symbol
@@ -109,10 +108,7 @@ NODE = "query($id: ID!) { node(id: $id) { id __typename ... on Export { filename
 
 @pytest.fixture
 async def prices(app: Starlette) -> None:
-    rows = []
-    for seed, (symbol, start) in enumerate({**STOCKS, **dict.fromkeys(FACTOR_ETFS, 100.0)}.items()):
-        walk = start * np.exp(np.cumsum(np.random.default_rng(seed).normal(0, 0.01, len(DAYS))))
-        rows += [bar_row(symbol, d, round(float(c), 2)) for d, c in zip(DAYS, walk, strict=True)]
+    rows = walk_rows({**STOCKS, **dict.fromkeys(FACTOR_ETFS, 100.0)}, DAYS)
     rows += [bar_row(symbol, VALUATION_DAY, close) for symbol, close in OPTION_CLOSES.items()]
     async with app.state.engine.begin() as conn:
         await conn.execute(insert(DailyBar), rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -12,9 +11,9 @@ import pytest
 
 from sigmasight.graphql.ide import ASSETS_DIR
 from sigmasight.settings import Settings
+from tests.browser import headless_chromium, needs_chromium
 from tests.live_server import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 HTML = {"Accept": "text/html"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -91,9 +90,9 @@ def live_server(settings: Settings) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")
+@needs_chromium
 async def test_graphiql_opens_in_a_browser_without_internet(live_server: str) -> None:
-    from playwright.async_api import Request, Route, async_playwright
+    from playwright.async_api import Request, Route
 
     # given: a browser that may reach this machine only, recording any other request, any
     # script error and anything the page's Content-Security-Policy refused
@@ -107,37 +106,29 @@ async def test_graphiql_opens_in_a_browser_without_internet(live_server: str) ->
             outside.append(request.url)
             await route.abort()
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
+    async with headless_chromium() as browser:
+        page = await browser.new_page()
+        page.on(
+            "console",
+            lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
         )
-        try:
-            page = await browser.new_page()
-            page.on(
-                "console",
-                lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
-            )
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            await page.route("**/*", local_only)
-            # when: the page loads and GraphiQL fetches the schema
-            async with page.expect_response(
-                lambda r: r.request.method == "POST" and "__schema" in (r.request.post_data or "")
-            ) as introspection:
-                await page.goto(f"{live_server}/graphql")
-            schema = await introspection.value
-            await page.wait_for_selector(".graphiql-container .graphiql-query-editor .CodeMirror")
-            # and the settings dialog and the explorer plugin open
-            await page.click('[aria-label="Open settings dialog"]')
-            await page.wait_for_selector(".graphiql-dialog")
-            await page.keyboard.press("Escape")
-            await page.click('[aria-label="Show GraphiQL Explorer"]')
-            await page.wait_for_selector(".graphiql-explorer-root")
-            # then: the editor is there, the schema loaded, nothing was refused or left this machine
-            assert schema.status == 200
-            assert await page.locator(".graphiql-container").count() == 1
-            assert outside == []
-            assert problems == []
-        finally:
-            await browser.close()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        await page.route("**/*", local_only)
+        # when: the page loads and GraphiQL fetches the schema
+        async with page.expect_response(
+            lambda r: r.request.method == "POST" and "__schema" in (r.request.post_data or "")
+        ) as introspection:
+            await page.goto(f"{live_server}/graphql")
+        schema = await introspection.value
+        await page.wait_for_selector(".graphiql-container .graphiql-query-editor .CodeMirror")
+        # and the settings dialog and the explorer plugin open
+        await page.click('[aria-label="Open settings dialog"]')
+        await page.wait_for_selector(".graphiql-dialog")
+        await page.keyboard.press("Escape")
+        await page.click('[aria-label="Show GraphiQL Explorer"]')
+        await page.wait_for_selector(".graphiql-explorer-root")
+        # then: the editor is there, the schema loaded, nothing was refused or left this machine
+        assert schema.status == 200
+        assert await page.locator(".graphiql-container").count() == 1
+        assert outside == []
+        assert problems == []

@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from sigmasight.reports.models import ReportFormat, ReportKind
 from sigmasight.reports.render import RenderedReport, ReportDataError, render_report
 from sigmasight.settings import Settings
+from tests.browser import headless_chromium, needs_chromium
 from tests.conftest import Api, SignedIn, sign_up
 from tests.helpers import add_position, create_portfolio
 from tests.report_book import (
@@ -36,7 +37,6 @@ from tests.report_book import (
     set_risk_limits,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 GENERATED_AT = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 KINDS = list(ReportKind)
 # Pages of each kind for the demo book: its 30 positions, 11 sectors, 15 scenarios, 2 trades.
@@ -245,11 +245,11 @@ async def test_the_same_numbers_and_time_give_the_same_bytes(
     assert again.content == first.content
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")
+@needs_chromium
 async def test_html_reports_open_in_a_browser_without_any_request_and_show_every_chart(
     made: Made, tmp_path: Path
 ) -> None:
-    from playwright.async_api import Request, Route, async_playwright
+    from playwright.async_api import Request, Route
 
     # given: a browser recording every request the pages make, refusing all but the file itself
     requested: list[str] = []
@@ -260,35 +260,27 @@ async def test_html_reports_open_in_a_browser_without_any_request_and_show_every
         else:
             await route.abort()
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        try:
-            page = await browser.new_page()
-            page.on("request", lambda request: requested.append(request.url))
-            await page.route("**/*", refuse)
-            for kind in KINDS:
-                path = tmp_path / f"{kind.value.lower()}.html"
-                path.write_bytes(made.files[kind, ReportFormat.HTML].content)
-                # when
-                await page.goto(path.as_uri(), wait_until="load")
-                images = await page.evaluate(
-                    """() => [...document.images].map(image => {
-                        const box = image.getBoundingClientRect();
-                        return {loaded: image.complete && image.naturalWidth > 0,
-                                width: box.width, height: box.height};
-                    })"""
-                )
-                # then
-                assert len(images) == EXPECTED_CHARTS[kind], kind
-                assert all(i["loaded"] and i["width"] > 0 and i["height"] > 0 for i in images)
-            outside = [url for url in requested if not url.startswith(("file:", "data:"))]
-            assert outside == []
-        finally:
-            await browser.close()
+    async with headless_chromium() as browser:
+        page = await browser.new_page()
+        page.on("request", lambda request: requested.append(request.url))
+        await page.route("**/*", refuse)
+        for kind in KINDS:
+            path = tmp_path / f"{kind.value.lower()}.html"
+            path.write_bytes(made.files[kind, ReportFormat.HTML].content)
+            # when
+            await page.goto(path.as_uri(), wait_until="load")
+            images = await page.evaluate(
+                """() => [...document.images].map(image => {
+                    const box = image.getBoundingClientRect();
+                    return {loaded: image.complete && image.naturalWidth > 0,
+                            width: box.width, height: box.height};
+                })"""
+            )
+            # then
+            assert len(images) == EXPECTED_CHARTS[kind], kind
+            assert all(i["loaded"] and i["width"] > 0 and i["height"] > 0 for i in images)
+        outside = [url for url in requested if not url.startswith(("file:", "data:"))]
+        assert outside == []
 
 
 async def test_a_book_without_history_says_so_instead_of_drawing_charts(

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import numpy as np
 import pytest
 from sqlalchemy import insert
 from starlette.applications import Starlette
@@ -21,7 +20,7 @@ from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
 from sigmasight.reports.storage import report_store
 from sigmasight.settings import Settings
-from tests.book_factory import bar_row
+from tests.book_factory import walk_rows
 from tests.conftest import SignedIn
 from tests.documents import DELETE_PORTFOLIO
 from tests.helpers import add_position, create_portfolio
@@ -60,10 +59,7 @@ mutation($portfolioId: ID!) {
 
 @pytest.fixture
 async def prices(app: Starlette) -> None:
-    rows = []
-    for seed, (symbol, start) in enumerate({**STOCKS, **dict.fromkeys(FACTOR_ETFS, 100.0)}.items()):
-        walk = start * np.exp(np.cumsum(np.random.default_rng(seed).normal(0, 0.01, len(DAYS))))
-        rows += [bar_row(symbol, d, round(float(c), 2)) for d, c in zip(DAYS, walk, strict=True)]
+    rows = walk_rows({**STOCKS, **dict.fromkeys(FACTOR_ETFS, 100.0)}, DAYS)
     async with app.state.engine.begin() as conn:
         await conn.execute(insert(DailyBar), rows)
 
