@@ -597,3 +597,32 @@ async def test_a_custom_period_needs_both_dates(alice: SignedIn) -> None:
     # then
     assert without["errors"][0]["extensions"]["code"] == "REQUIRED", without
     assert backwards["errors"][0]["extensions"]["code"] == "INVALID_RANGE", backwards
+
+
+DRAWDOWNS = """query($id: ID!, $from: Date, $to: Date) { portfolio(id: $id) {
+  snapshots(from: $from, to: $to) { date dailyReturn drawdown } } }"""
+
+
+async def test_snapshots_serve_the_drawdown_from_the_first_day_of_the_range(
+    app: Starlette, alice: SignedIn
+) -> None:
+    # given: five closes with returns +10%, -20%, unknown, +5%, +30%
+    pid = await create_portfolio(alice)
+    days = recent_trading_days(5)
+    returns = [0.10, -0.20, None, 0.05, 0.30]
+    rows = [snapshot_row(uuid_of(pid), d, 1.0, 0.0) for d in days]
+    for row, ret in zip(rows, returns, strict=True):
+        row["daily_return"] = ret
+    await store_snapshots(app, rows)
+    # when: the whole range, and the range from the second day
+    variables = {"id": pid, "from": days[0].isoformat(), "to": days[-1].isoformat()}
+    whole = (await alice.api.gql(DRAWDOWNS, variables))["portfolio"]["snapshots"]
+    later = await alice.api.gql(DRAWDOWNS, {**variables, "from": days[1].isoformat()})
+    # then: by hand, wealth 1.1, 0.88, (unknown), 0.924, 1.2012 against peaks 1.1, 1.1, -, 1.1, 1.2012
+    assert [s["drawdown"] for s in whole] == pytest.approx(
+        [0.0, 0.88 / 1.1 - 1, None, 0.924 / 1.1 - 1, 0.0]
+    )
+    # and from the second day, the first loss is measured from that day's start
+    assert [s["drawdown"] for s in later["portfolio"]["snapshots"]] == pytest.approx(
+        [-0.2, None, 0.8 * 1.05 - 1, 0.0]
+    )

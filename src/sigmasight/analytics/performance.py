@@ -54,6 +54,20 @@ def linked_return(daily_returns: npt.ArrayLike) -> float:
     return float(np.prod(1.0 + returns) - 1.0)
 
 
+def drawdowns(daily_returns: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """After each day, how far the compounded daily returns stand below their running peak, as
+    a fraction (0 at a peak, -0.1 = 10% below), starting from 1 before the first day, so a loss
+    on the first day is a drawdown. NaN on a day whose return is unknown (NaN); that day leaves
+    the compounded value unchanged."""
+    returns = np.asarray(daily_returns, dtype=np.float64)
+    known = np.isfinite(returns)
+    wealth = np.cumprod(np.where(known, 1.0 + returns, 1.0))
+    peak = np.maximum.accumulate(np.concatenate(([1.0], wealth)))[1:]
+    below = wealth / peak - 1.0
+    below[~known] = np.nan
+    return below
+
+
 @dataclass(frozen=True, slots=True)
 class Extreme:
     day: date

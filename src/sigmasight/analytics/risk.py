@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtri  # type: ignore[import-untyped]
 
+from sigmasight.analytics.performance import drawdowns
 from sigmasight.analytics.revaluation import Holdings, position_pnl
 
 __all__ = [
@@ -149,13 +150,7 @@ def _sortino(excess: Float64Array) -> float:
 
 
 def _max_drawdown(r: Float64Array) -> float:
-    if r.size == 0:
-        return math.nan
-    wealth = np.empty(r.size + 1)
-    wealth[0] = 1.0  # the starting value anchors the first peak: a first-day loss is a drawdown
-    np.cumprod(1.0 + r, out=wealth[1:])
-    peak = np.maximum.accumulate(wealth)
-    return float(np.min((wealth - peak) / peak))
+    return float(np.min(drawdowns(r))) if r.size else math.nan
 
 
 def _beta(r: Float64Array, m: Float64Array) -> float:

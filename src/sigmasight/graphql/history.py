@@ -82,6 +82,11 @@ class PortfolioSnapshotType:
         description="Fraction (0.01 = 1%), time-weighted: dailyPnl / (previous close's "
         "totalValue + netFlow). Null when that base is not positive."
     )
+    drawdown: float | None = strawberry.field(
+        description="Fraction (-0.05 = 5% below): how far the daily returns compounded from "
+        "the first snapshot of the range asked for stand below their running peak that day; "
+        "0 at a new peak; null when the day's return is unknown."
+    )
     net_flow: float = money_field(
         description="Dollars put into positions that day: cost of positions added less "
         "proceeds of positions closed (counted at the start of the day)."
@@ -113,7 +118,7 @@ class PortfolioSnapshotType:
     )
 
     @classmethod
-    def of(cls, row: PortfolioSnapshot) -> PortfolioSnapshotType:
+    def of(cls, row: PortfolioSnapshot, drawdown: float | None = None) -> PortfolioSnapshotType:
         return cls(
             day=row.day,
             total_value=row.total_value,
@@ -121,6 +126,7 @@ class PortfolioSnapshotType:
             market_value=row.market_value,
             daily_pnl=row.daily_pnl,
             daily_return=row.daily_return,
+            drawdown=drawdown,
             net_flow=row.net_flow,
             cumulative_pnl=row.cumulative_pnl,
             gross_exposure=row.gross_exposure,

@@ -92,7 +92,25 @@ async def fetch_report_data(
         positions["pageInfo"] = more["pageInfo"]
     if kind is ReportKind.SCENARIOS:
         data["riskProfile"] = await _largest_option_profile(run, portfolio_id, portfolio)
+    if kind is ReportKind.PERFORMANCE:
+        portfolio["snapshots"] = await _period_snapshots(run, portfolio_id, portfolio)
     return data
+
+
+async def _period_snapshots(
+    run: Run, portfolio_id: str, portfolio: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The closes of the performance period, oldest first; none when there is no period yet."""
+    result = portfolio["performance"]
+    if result is None:
+        return []
+    span = {"id": portfolio_id, "from": result["from"], "to": result["to"]}
+    data = await run(documents.PERIOD_SNAPSHOTS, span)
+    found = data.get("portfolio")
+    if found is None:
+        raise ReportDataError("The portfolio no longer exists, or is not yours.")
+    snapshots: list[dict[str, Any]] = found["snapshots"]
+    return snapshots
 
 
 async def _largest_option_profile(

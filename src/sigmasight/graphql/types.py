@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from sigmasight.analytics.performance import Period
+from sigmasight.analytics.performance import Period, drawdowns
 from sigmasight.analytics.scenarios import Shock
 from sigmasight.auth.models import User
 from sigmasight.errors import Invalid
@@ -780,7 +781,12 @@ class PortfolioNode(Node, BookAnalytics):
         self, info: Info, start: history.FromArgument = None, end: history.ToArgument = None
     ) -> list[history.PortfolioSnapshotType]:
         rows = await history.snapshots(info.context, self.portfolio_id, start, end)
-        return [history.PortfolioSnapshotType.of(r) for r in rows]
+        returns = [math.nan if r.daily_return is None else r.daily_return for r in rows]
+        below = drawdowns(returns)
+        return [
+            history.PortfolioSnapshotType.of(r, None if math.isnan(d) else float(d))
+            for r, d in zip(rows, below, strict=True)
+        ]
 
     @strawberry.field(description="Long/short/gross/net exposure at each stored close.")
     async def exposure_history(

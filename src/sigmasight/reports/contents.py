@@ -169,8 +169,7 @@ def performance(
             sections.totals(portfolio, positions),
             Section("Performance", (note,)),
         ]
-    first, last = result["from"], result["to"]
-    history = [s for s in portfolio["snapshots"] if first <= s["date"] <= last]
+    history = portfolio["snapshots"]  # the period's closes
 
     def day(best: dict[str, Any] | None) -> str:
         if best is None:
@@ -215,7 +214,7 @@ def performance(
             ),
         ),
     ]
-    period = f"{fmt.label(result['period'])}: {fmt.day(first)} to {fmt.day(last)}"
+    period = f"{fmt.label(result['period'])}: {fmt.day(result['from'])} to {fmt.day(result['to'])}"
     return period, body
 
 

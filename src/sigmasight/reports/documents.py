@@ -62,7 +62,7 @@ fragment ScenarioFields on ScenarioResult {
 }"""
 _SNAPSHOT = """
 fragment SnapshotFields on PortfolioSnapshot {
-  date totalValue dailyPnl dailyReturn cumulativePnl complete
+  date totalValue dailyPnl dailyReturn drawdown cumulativePnl complete
 }"""
 _POSITIONS = """
 positions(first: $first) {
@@ -125,11 +125,18 @@ query PerformanceReport($id: ID!, $period: PerformancePeriod!, $first: Int!) {{
       byTag {{ key label pnl }}
       byType {{ key label pnl }}
     }}
-    snapshots {{ ...SnapshotFields }}
     {_POSITIONS}
   }}
 }}
-{_BOOK}{_RISK}{_SNAPSHOT}{_POSITION}{_GREEKS}"""
+{_BOOK}{_RISK}{_POSITION}{_GREEKS}"""
+
+# The closes of a performance report's period, read once the period's dates are known, so the
+# drawdown the API serves is measured from the period's first day.
+PERIOD_SNAPSHOTS = f"""
+query ReportPeriodSnapshots($id: ID!, $from: Date!, $to: Date!) {{
+  portfolio(id: $id) {{ snapshots(from: $from, to: $to) {{ ...SnapshotFields }} }}
+}}
+{_SNAPSHOT}"""
 
 SCENARIOS = f"""
 query ScenariosReport($id: ID!, $first: Int!) {{

@@ -411,18 +411,10 @@ def equity_history(snapshots: Sequence[dict[str, Any]]) -> Block:
             f"{len(snapshots)} close(s) for this book; two are needed.",
             "warning",
         )
-    # Drawdown is drawn from the served daily returns, compounded, as maxDrawdown defines it.
-    wealth, peak = 1.0, 1.0
-    drawdown: list[float | None] = []
-    for s in snapshots:
-        if s["dailyReturn"] is None:
-            drawdown.append(None)
-            continue
-        wealth *= 1 + s["dailyReturn"]
-        peak = max(peak, wealth)
-        drawdown.append(wealth / peak - 1)
     chart = charts.equity_and_drawdown(
-        [_day(s["date"]) for s in snapshots], [s["totalValue"] for s in snapshots], drawdown
+        [_day(s["date"]) for s in snapshots],
+        [s["totalValue"] for s in snapshots],
+        [s["drawdown"] for s in snapshots],
     )
     return Figure(chart)
 
