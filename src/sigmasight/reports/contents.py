@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sigmasight.reports import charts, sections
+from sigmasight.reports import charts, history_sections, sections
 from sigmasight.reports import formatting as fmt
 from sigmasight.reports.glossary import glossary
 from sigmasight.reports.layout import (
@@ -89,8 +89,8 @@ def risk_summary(
                 sections.scenario_table(worst),
             ),
         ),
-        Section("Equity and drawdown", (sections.equity_history(portfolio["snapshots"]),)),
-        sections.correlation(portfolio["correlationMatrix"]),
+        Section("Equity and drawdown", (history_sections.equity_history(portfolio["snapshots"]),)),
+        history_sections.correlation(portfolio["correlationMatrix"]),
     ]
     period = f"As of {{as_of}}; risk over {metrics['window']} trading days"
     return period, body
@@ -132,7 +132,9 @@ def exposures(
     body = [
         sections.totals(portfolio, positions),
         sections.exposures(portfolio),
-        Section("Exposure history", (sections.exposure_history(portfolio["exposureHistory"]),)),
+        Section(
+            "Exposure history", (history_sections.exposure_history(portfolio["exposureHistory"]),)
+        ),
         sections.sectors(portfolio["sectorExposures"]),
         _groups("Exposure by underlying", portfolio["byUnderlying"], "Underlying"),
         _groups("Exposure by position type", portfolio["byType"], "Type"),
@@ -197,7 +199,7 @@ def performance(
     body = [
         sections.totals(portfolio, positions),
         Section("Performance over the period", tuple(blocks)),
-        Section("Equity and drawdown", (sections.equity_history(history),)),
+        Section("Equity and drawdown", (history_sections.equity_history(history),)),
         Section(
             "Risk ratios",
             (
