@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "f838a876ac06"
 down_revision: str | None = "22742a1c0368"
 branch_labels: str | Sequence[str] | None = None
