@@ -3,10 +3,12 @@ by their owner only, and a failed one says why."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import insert
 from starlette.applications import Starlette
@@ -320,3 +322,26 @@ async def test_reports_waiting_at_once_are_limited_per_user(
     assert refused["code"] == "TOO_MANY_REPORTS"
     bobs = await create_portfolio(bob, "Bob's")
     assert (await _generate(bob, bobs))["__typename"] == "GenerateReportSuccess"
+
+
+async def test_a_portfolio_name_with_markup_and_accents_prints_as_written(
+    alice: SignedIn, worker_context: dict[str, Any], client: httpx.AsyncClient
+) -> None:
+    # given
+    name = 'Ærø <b>&</b> "Δ hedge"'
+    pid = await create_portfolio(alice, name)
+    pdf = await _queued(alice, pid, kind="EXPOSURES")
+    page = await _queued(alice, pid, kind="EXPOSURES", format="HTML")
+    # when
+    await _run(worker_context, pdf)
+    await _run(worker_context, page)
+    # then
+    pdf_file = await _download(client, f"/reports/{pdf['id']}", alice)
+    document = pdfium.PdfDocument(pdf_file.content)
+    try:
+        assert name in document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    html_file = await _download(client, f"/reports/{page['id']}", alice)
+    assert "&lt;b&gt;&amp;&lt;/b&gt;" in html_file.text and "<b>&</b>" not in html_file.text
+    assert name in html.unescape(html_file.text)
