@@ -3,7 +3,9 @@ by their owner only, and a failed one says why."""
 
 from __future__ import annotations
 
+import asyncio
 import html
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ from sigmasight.graphql.ids import from_global_id
 from sigmasight.graphql.schema import create_schema
 from sigmasight.marketdata import calendar
 from sigmasight.marketdata.models import DailyBar
+from sigmasight.reports.render import render_report
 from sigmasight.reports.storage import report_store
 from sigmasight.settings import Settings
 from tests.book_factory import walk_rows
@@ -219,7 +222,7 @@ async def test_a_report_whose_portfolio_is_gone_fails_and_says_why(
     assert outcome.startswith("failed")
     failed = (await alice.api.gql(REPORT, {"id": report["id"]}))["report"]
     assert failed["status"] == "FAILED" and failed["finishedAt"] is not None
-    assert failed["error"] == "The portfolio was deleted before the report was made."
+    assert failed["error"] == "The portfolio no longer exists, or is not yours."
     assert failed["downloadUrl"] is None and failed["size"] is None
     response = await _download(client, f"/reports/{report['id']}", alice)
     assert response.status_code == 409
@@ -345,3 +348,66 @@ async def test_a_portfolio_name_with_markup_and_accents_prints_as_written(
     html_file = await _download(client, f"/reports/{page['id']}", alice)
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in html_file.text and "<b>&</b>" not in html_file.text
     assert name in html.unescape(html_file.text)
+
+
+async def test_a_report_whose_worker_stopped_is_made_by_the_jobs_next_try(
+    alice: SignedIn,
+    book: str,
+    worker_context: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: a worker stopping while the file is being laid out
+    report = await _queued(alice, book, format="HTML")
+    laying_out = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    original = render_report
+
+    def stuck(**arguments: Any) -> Any:  # runs in the job's thread
+        loop.call_soon_threadsafe(laying_out.set)
+        time.sleep(0.5)
+        return original(**arguments)
+
+    monkeypatch.setattr("workers.reports.render_report", stuck)
+    first = asyncio.create_task(_run({**worker_context, "job_try": 1}, report))
+    await laying_out.wait()
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    stopped = (await alice.api.gql(REPORT, {"id": report["id"]}))["report"]
+    # when: arq runs the job again
+    outcome = await _run({**worker_context, "job_try": 2}, report)
+    # then
+    assert stopped["status"] == "RUNNING"
+    assert outcome == "made"
+    made = (await alice.api.gql(REPORT, {"id": report["id"]}))["report"]
+    assert made["status"] == "SUCCEEDED" and made["downloadUrl"]
+
+
+async def test_a_report_being_made_is_not_taken_over_by_a_second_delivery_of_its_job(
+    alice: SignedIn, book: str, worker_context: dict[str, Any]
+) -> None:
+    # given: two deliveries of one job at once, neither a retry
+    report = await _queued(alice, book, format="HTML")
+    # when
+    outcomes = await asyncio.gather(_run(worker_context, report), _run(worker_context, report))
+    # then
+    assert sorted(outcomes) == ["made", "nothing to do"]
+
+
+async def test_a_report_that_cannot_be_recorded_as_made_ends_failed_not_running(
+    alice: SignedIn,
+    book: str,
+    worker_context: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: the database refuses the final update
+    async def refused(*_: Any, **__: Any) -> None:
+        raise RuntimeError("connection reset")
+
+    monkeypatch.setattr("workers.reports.report_service.complete", refused)
+    report = await _queued(alice, book, format="HTML")
+    # when
+    await _run(worker_context, report)
+    # then
+    failed = (await alice.api.gql(REPORT, {"id": report["id"]}))["report"]
+    assert failed["status"] == "FAILED" and "internal error" in failed["error"]

@@ -187,7 +187,9 @@ async def record_progress(ctx: JobContext, job_id: uuid.UUID, share: float, mess
     """Record and publish how far a job run is (0 to 1)."""
     async with transaction(ctx["session_factory"]) as session:
         await batch_service.report_progress(session, job_id=job_id, progress=share, message=message)
-    await publish_job(ctx, job_id)
+        job = await session.get(BatchJob, job_id)
+    if job is not None:
+        await progress.publish(ctx["redis"], job)
 
 
 async def publish_job(ctx: JobContext, job_id: uuid.UUID) -> None:

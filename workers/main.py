@@ -39,7 +39,7 @@ from workers.jobs import (
     run_batch_chunk,
     start_batch_run,
 )
-from workers.reports import REPORT_TIMEOUT_SECONDS, generate_report
+from workers.reports import REPORT_TIMEOUT_SECONDS, REPORT_TRIES, generate_report
 
 logger = logging.getLogger(__name__)
 WEEKDAYS = {0, 1, 2, 3, 4}  # holidays are skipped by the job itself (arq knows no calendar)
@@ -114,7 +114,12 @@ class WorkerSettings:
         purge_expired_refresh_tokens,
         func(backfill_market_data, timeout=BACKFILL_TIMEOUT_SECONDS),
         func(dispatch_batch_run, name=DISPATCH_FUNCTION, timeout=120),
-        func(generate_report, name=JOB_NAME, timeout=REPORT_TIMEOUT_SECONDS + GRACE_SECONDS),
+        func(
+            generate_report,
+            name=JOB_NAME,
+            timeout=REPORT_TIMEOUT_SECONDS + GRACE_SECONDS,
+            max_tries=REPORT_TRIES,
+        ),
         *_chunk_functions(),
     ]
     cron_jobs = CRON_JOBS

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from datetime import datetime
 
 from sigmasight import clock
 from sigmasight.auth.actor import Actor
@@ -19,53 +20,61 @@ from workers.jobs import JobContext, publish_job, record_progress
 
 logger = logging.getLogger(__name__)
 REPORT_TIMEOUT_SECONDS = 300
+REPORT_TRIES = 3  # runs of one report's job; arq runs it again after a worker stopped mid-way
 
 
 async def generate_report(ctx: JobContext, report_id: str) -> str:
     """Make one report; its job run ends SUCCEEDED with the file stored, or FAILED with why."""
+    job_try = ctx.get("job_try", 1)
+    started = clock.now()
     async with transaction(ctx["session_factory"]) as session:
-        begun = await report_service.begin(session, report_id=uuid.UUID(report_id), now=clock.now())
-    if begun is None:  # deleted, or made by an earlier run of this job
+        begun = await report_service.begin(
+            session, report_id=uuid.UUID(report_id), now=started, retry=job_try > 1
+        )
+    if begun is None:  # deleted, made, or being made by another run
         return "nothing to do"
     report, owner = begun
-    await publish_job(ctx, report.job_id)
     try:
+        await publish_job(ctx, report.job_id)
         async with asyncio.timeout(REPORT_TIMEOUT_SECONDS):
-            key, rendered = await _make(ctx, report, owner)
+            key, rendered = await _make(ctx, report, owner, now=started)
+        async with transaction(ctx["session_factory"]) as session:
+            await report_service.complete(
+                session,
+                report=report,
+                key=key,
+                content_type=rendered.content_type,
+                size=len(rendered.content),
+                pages=rendered.pages,
+                now=clock.now(),
+            )
     except ReportDataError as error:
         return await _fail(ctx, report, str(error))
     except TimeoutError:
         return await _fail(ctx, report, f"It took over {REPORT_TIMEOUT_SECONDS} s; try again.")
-    except asyncio.CancelledError:  # the worker is stopping: the row must not stay RUNNING
-        await _fail(ctx, report, "The worker stopped while making it; ask again.")
+    except asyncio.CancelledError:
+        # The worker is stopping: arq runs the job again, and that run takes this one over.
+        # After the last try nothing will, so the run must not stay RUNNING.
+        if job_try >= REPORT_TRIES:
+            await _fail(ctx, report, "The worker stopped while making it; ask again.")
         raise
     except Exception:
         logger.exception("report %s failed", report_id)
         return await _fail(ctx, report, "An internal error stopped it (logged); try again.")
-    async with transaction(ctx["session_factory"]) as session:
-        await report_service.complete(
-            session,
-            report=report,
-            key=key,
-            content_type=rendered.content_type,
-            size=len(rendered.content),
-            pages=rendered.pages,
-            now=clock.now(),
-        )
     await publish_job(ctx, report.job_id)
     return "made"
 
 
-async def _make(ctx: JobContext, report: Report, owner: Actor) -> tuple[str, RenderedReport]:
-    if report.portfolio_id is None:
-        raise ReportDataError("The portfolio was deleted before the report was made.")
+async def _make(
+    ctx: JobContext, report: Report, owner: Actor, *, now: datetime
+) -> tuple[str, RenderedReport]:
     data = await fetch_report_data(
         schema=ctx["schema"],
         settings=ctx["settings"],
         session_factory=ctx["session_factory"],
         redis=ctx["redis"],
         actor=owner,
-        now=report.created_at,  # the numbers as they stood when the report was asked for
+        now=now,
         report=report,
     )
     await record_progress(ctx, report.job_id, 0.4, "numbers read")
@@ -75,7 +84,7 @@ async def _make(ctx: JobContext, report: Report, owner: Actor) -> tuple[str, Ren
         kind=report.kind,
         report_format=report.format,
         data=data,
-        generated_at=clock.now(),
+        generated_at=now,
     )
     await record_progress(ctx, report.job_id, 0.9, "file made")
     key = report_service.storage_key(report, rendered.extension)

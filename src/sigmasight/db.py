@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, func, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -66,3 +66,17 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One session, one transaction: committed when the block succeeds, rolled back otherwise."""
     async with factory() as session, session.begin():
         yield session
+
+
+async def lock_for_owner(session: AsyncSession, *, namespace: int, owner_id: uuid.UUID) -> None:
+    """Hold, until the transaction ends, a lock named by `namespace` and an owner.
+
+    For a per-user limit checked as a count then an insert: without it, concurrent requests
+    all count below the limit and all insert. A transaction-scoped advisory lock makes them
+    count one after another (a row lock on the user would also block unrelated account
+    changes); unrelated owners whose ids hash alike merely wait for each other briefly.
+    """
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:owner))"),
+        {"namespace": namespace, "owner": str(owner_id)},
+    )

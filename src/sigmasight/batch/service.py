@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -68,6 +69,20 @@ async def start(session: AsyncSession, *, job_id: uuid.UUID, now: datetime) -> N
         .where(BatchJob.id == job_id)
         .values(status=JobStatus.RUNNING, started_at=now, progress=0.0)
     )
+
+
+async def claim(
+    session: AsyncSession, *, job_id: uuid.UUID, now: datetime, claimable: Collection[JobStatus]
+) -> bool:
+    """Mark a job running if it is in one of the `claimable` states; whether it was. One
+    statement, so of two runs claiming at once only one gets it."""
+    claimed = await session.execute(
+        update(BatchJob)
+        .where(BatchJob.id == job_id, BatchJob.status.in_(claimable))
+        .values(status=JobStatus.RUNNING, started_at=now, progress=0.0)
+        .returning(BatchJob.id)
+    )
+    return claimed.first() is not None
 
 
 async def report_progress(

@@ -14,6 +14,7 @@ from sigmasight.auth.actor import Actor
 from sigmasight.graphql.context import Context
 from sigmasight.graphql.ids import to_global_id
 from sigmasight.reports import documents
+from sigmasight.reports import service as report_service
 from sigmasight.reports.models import Report, ReportKind
 from sigmasight.reports.render import ReportDataError
 from sigmasight.settings import Settings
@@ -74,7 +75,7 @@ async def fetch_report_data(
     portfolio_id = to_global_id("Portfolio", report.portfolio_id)
     variables: dict[str, Any] = {"id": portfolio_id, "first": documents.POSITIONS_PER_PAGE}
     if kind is ReportKind.PERFORMANCE:
-        variables["period"] = report.period or documents.DEFAULT_PERIOD
+        variables["period"] = report.period or report_service.DEFAULT_PERIOD.value
     data = await run(documents.DOCUMENTS[kind], variables)
     portfolio = data.get("portfolio")
     if portfolio is None:

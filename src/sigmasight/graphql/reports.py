@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.analytics.performance import Period
 from sigmasight.batch.models import JobStatus
-from sigmasight.errors import Invalid
 from sigmasight.graphql.arguments import After, Before, First, Last, id_argument, result_union
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.errors import NotFoundError, ValidationError
@@ -45,8 +44,8 @@ ReportFormatEnum = strawberry.enum(
     name="Report",
     description="A report file made in the background: follow it with `jobProgress(jobId)` or "
     "by reading it again, then download it with `GET downloadUrl` and the header "
-    "`Authorization: Bearer <accessToken>`. Its numbers are the API's own, read as you at the "
-    "moment you asked (`createdAt`).",
+    "`Authorization: Bearer <accessToken>`. Its numbers are the API's own, read as you when a "
+    "worker started making it (`startedAt`).",
 )
 class ReportNode(Node):
     kind: ReportKindEnum = strawberry.field(description="What the report covers.")  # type: ignore[valid-type]
@@ -68,11 +67,10 @@ class ReportNode(Node):
     job_id: strawberry.ID = strawberry.field(
         description="The job run making the report; pass it to `jobProgress`."
     )
-    created_at: datetime = strawberry.field(
-        description="When it was asked for (UTC); the report's numbers are as of this moment."
-    )
+    created_at: datetime = strawberry.field(description="When it was asked for (UTC).")
     started_at: datetime | None = strawberry.field(
-        description="When a worker started making it (UTC)."
+        description="When a worker started making it (UTC): the moment its numbers are read, "
+        "and the time the file says it was generated."
     )
     finished_at: datetime | None = strawberry.field(
         description="When it succeeded or failed (UTC)."
@@ -214,31 +212,19 @@ class ReportMutation:
 
         async def work(session: AsyncSession) -> GenerateReportSuccess:
             pid = require_id(portfolio_id, "Portfolio", field="portfolioId")
-            sid = None
+            modeling = None
             if session_id is not None:
                 sid = require_id(session_id, "ModelingSession", field="sessionId")
-                modeling = await modeling_service.get_or_raise(session, actor=actor, session_id=sid)
-                if modeling.portfolio_id != pid:
-                    raise Invalid(
-                        "The modeling session belongs to another portfolio.",
-                        field="sessionId",
-                        code="WRONG_PORTFOLIO",
-                    )
-            if period is Period.CUSTOM:
-                raise Invalid(
-                    "Reports take a named period; CUSTOM is not offered.",
-                    field="period",
-                    code="UNSUPPORTED_PERIOD",
-                )
-            chosen = period or (Period.MONTH if kind is ReportKind.PERFORMANCE else None)
-            report = await report_service.request(
+                found = await modeling_service.get_or_raise(session, actor=actor, session_id=sid)
+                modeling = (found.id, found.portfolio_id)
+            report = await report_service.create(
                 session,
                 actor=actor,
                 portfolio_id=pid,
                 kind=ReportKind(kind),
                 report_format=ReportFormat(format),
-                period=chosen.value if chosen else None,
-                session_id=sid,
+                period=Period(period) if period else None,
+                modeling_session=modeling,
                 in_flight_limit=ctx.settings.reports_in_flight_per_user,
                 now=ctx.now,
             )

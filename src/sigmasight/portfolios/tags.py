@@ -6,13 +6,14 @@ import re
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, insert, select, text
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
 from sigmasight.auth.actor import Actor
 from sigmasight.conflicts import constraint_errors
+from sigmasight.db import lock_for_owner
 from sigmasight.errors import Conflict, Invalid, NotFound
 from sigmasight.portfolios.models import Position, Tag, TagKind, position_tags
 from sigmasight.text import fold
@@ -61,17 +62,9 @@ async def _ensure_name_free(
 
 
 async def lock_creation(session: AsyncSession, *, owner_id: uuid.UUID) -> None:
-    """Hold, until the transaction ends, the right to create tags for `owner_id`.
-
-    The 100-tag limit is a count then an insert; without this, thirty concurrent creates all
-    count 99 and all insert. A transaction-scoped advisory lock keyed by the owner makes them
-    count one after another (a row lock on the user would also block unrelated account
-    changes). Unrelated owners whose ids hash alike merely wait for each other briefly.
-    """
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:owner))"),
-        {"namespace": _TAG_CREATION_LOCK, "owner": str(owner_id)},
-    )
+    """Hold, until the transaction ends, the right to create tags for `owner_id` (the 100-tag
+    limit is a count then an insert)."""
+    await lock_for_owner(session, namespace=_TAG_CREATION_LOCK, owner_id=owner_id)
 
 
 async def get(session: AsyncSession, *, actor: Actor, tag_id: uuid.UUID) -> Tag | None:

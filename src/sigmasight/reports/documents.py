@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from sigmasight.reports.models import ReportKind
 
-# Performance reports without a period cover the last month, the API's own default.
-DEFAULT_PERIOD = "MONTH"
-# The risk figures every report states are the API's defaults: 90 trading days, 1-day horizon.
-POSITIONS_PER_PAGE = 200
+POSITIONS_PER_PAGE = 200  # the API's largest page; larger books are read a page at a time
 
 _EXPOSURE = """
 fragment ExposureFields on Exposure {

@@ -11,24 +11,28 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from sigmasight.access import visible_to
+from sigmasight.analytics.performance import Period
 from sigmasight.auth.actor import Actor
 from sigmasight.auth.models import User
 from sigmasight.batch import service as batch_service
 from sigmasight.batch.models import BatchJob, JobStatus
+from sigmasight.db import lock_for_owner
 from sigmasight.errors import Invalid
 from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios.models import Portfolio
 from sigmasight.reports import filenames
-from sigmasight.reports.download import NotReady, StoredFile
 from sigmasight.reports.models import Report, ReportFormat, ReportKind
 from sigmasight.reports.storage import ReportStore
+from sigmasight.reports.stored_files import NotReady, StoredFile
 
 JOB_NAME = "generate_report"
-PERIOD_KINDS = (ReportKind.PERFORMANCE,)
+DEFAULT_PERIOD = Period.MONTH
+# First key of the advisory lock serialising one user's report requests (the second is the user).
+_REPORT_REQUEST_LOCK = 0x5270  # "Rp"
 
 
 def _visible(actor: Actor) -> Select[Report]:
@@ -55,40 +59,30 @@ async def count_for_actor(session: AsyncSession, *, actor: Actor) -> int:
     return int(await session.scalar(stmt) or 0)
 
 
-async def request(
+async def create(
     session: AsyncSession,
     *,
     actor: Actor,
     portfolio_id: uuid.UUID,
     kind: ReportKind,
     report_format: ReportFormat,
-    period: str | None,
-    session_id: uuid.UUID | None,
+    period: Period | None,
+    modeling_session: tuple[uuid.UUID, uuid.UUID] | None,
     in_flight_limit: int,
     now: datetime,
 ) -> Report:
     """Record a report to be made and its queued job run; the caller queues the job after commit.
 
-    A MODELING_SESSION report needs `session_id`, whose ownership and portfolio the caller has
-    checked; `period` belongs to PERFORMANCE reports only.
+    MODELING_SESSION reports need `modeling_session` (its id and its portfolio's id; the caller
+    has checked that it is the actor's). `period` is for PERFORMANCE reports (MONTH when none).
     """
     portfolio = await portfolio_service.get_or_raise(
         session, actor=actor, portfolio_id=portfolio_id
     )
-    if kind is ReportKind.MODELING_SESSION and session_id is None:
-        raise Invalid(
-            "A MODELING_SESSION report needs `sessionId`.", field="sessionId", code="REQUIRED"
-        )
-    if kind is not ReportKind.MODELING_SESSION and session_id is not None:
-        raise Invalid(
-            "`sessionId` is only for MODELING_SESSION reports.",
-            field="sessionId",
-            code="NOT_APPLICABLE",
-        )
-    if period is not None and kind not in PERIOD_KINDS:
-        raise Invalid(
-            "`period` is only for PERFORMANCE reports.", field="period", code="NOT_APPLICABLE"
-        )
+    _check_request(kind, period, modeling_session, portfolio_id)
+    if kind is ReportKind.PERFORMANCE:
+        period = period or DEFAULT_PERIOD
+    await lock_for_owner(session, namespace=_REPORT_REQUEST_LOCK, owner_id=actor.user_id)
     waiting = await session.scalar(
         select(func.count())
         .select_from(Report)
@@ -118,8 +112,8 @@ async def request(
         kind=kind,
         format=report_format,
         portfolio_id=portfolio.id,
-        session_id=session_id,
-        period=period,
+        session_id=modeling_session[0] if modeling_session else None,
+        period=period.value if period else None,
         job_id=job.id,
         created_at=now,
     )
@@ -128,28 +122,64 @@ async def request(
     return report
 
 
+def _check_request(
+    kind: ReportKind,
+    period: Period | None,
+    modeling_session: tuple[uuid.UUID, uuid.UUID] | None,
+    portfolio_id: uuid.UUID,
+) -> None:
+    if kind is ReportKind.MODELING_SESSION and modeling_session is None:
+        raise Invalid(
+            "A MODELING_SESSION report needs `sessionId`.", field="sessionId", code="REQUIRED"
+        )
+    if kind is not ReportKind.MODELING_SESSION and modeling_session is not None:
+        raise Invalid(
+            "`sessionId` is only for MODELING_SESSION reports.",
+            field="sessionId",
+            code="NOT_APPLICABLE",
+        )
+    if modeling_session is not None and modeling_session[1] != portfolio_id:
+        raise Invalid(
+            "The modeling session belongs to another portfolio.",
+            field="sessionId",
+            code="WRONG_PORTFOLIO",
+        )
+    if period is not None and kind is not ReportKind.PERFORMANCE:
+        raise Invalid(
+            "`period` is only for PERFORMANCE reports.", field="period", code="NOT_APPLICABLE"
+        )
+    if period is Period.CUSTOM:
+        raise Invalid(
+            "Reports take a named period; CUSTOM is not offered.",
+            field="period",
+            code="UNSUPPORTED_PERIOD",
+        )
+
+
 def storage_key(report: Report, extension: str) -> str:
     """The name a report's file is stored under."""
     return f"{report.id.hex}.{extension}"
 
 
 async def begin(
-    session: AsyncSession, *, report_id: uuid.UUID, now: datetime
+    session: AsyncSession, *, report_id: uuid.UUID, now: datetime, retry: bool
 ) -> tuple[Report, Actor] | None:
-    """Mark a report's job running; the report and its owner as an actor (the report reads the
-    API as its owner), or None when it is gone or already made (a job that runs twice)."""
+    """Claim a report's job run and mark it running; the report and its owner as an actor (the
+    report reads the API as its owner). None when the report is gone, made, or already being
+    made: a RUNNING run is taken over only by a `retry` of its job (after the worker stopped)."""
     row = (
         await session.execute(
             select(Report, User.role)
             .join(User, User.id == Report.owner_id)
             .where(Report.id == report_id)
-            .with_for_update(of=Report)
         )
     ).one_or_none()
-    if row is None or row[0].job.status.finished:
+    if row is None:
         return None
     report, role = row
-    await batch_service.start(session, job_id=report.job_id, now=now)
+    claimable = (JobStatus.QUEUED, JobStatus.RUNNING) if retry else (JobStatus.QUEUED,)
+    if not await batch_service.claim(session, job_id=report.job_id, now=now, claimable=claimable):
+        return None
     return report, Actor(user_id=report.owner_id, role=role)
 
 
@@ -198,16 +228,12 @@ async def fail(session: AsyncSession, *, report: Report, error: str, now: dateti
     )
 
 
-async def find_file(
-    session_factory: async_sessionmaker[AsyncSession],
-    actor: Actor,
-    report_id: uuid.UUID,
-    *,
-    store: ReportStore,
+async def file_for(
+    session: AsyncSession, *, actor: Actor, report_id: uuid.UUID, store: ReportStore
 ) -> StoredFile | None:
-    """A made report's file for a download, if the actor may see the report."""
-    async with session_factory() as session:
-        found = await get(session, actor=actor, report_id=report_id)
+    """A made report's file for a download, if the actor may see the report; NotReady while it
+    is being made or when it failed."""
+    found = await get(session, actor=actor, report_id=report_id)
     if found is None:
         return None
     status = found.job.status
