@@ -8,7 +8,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from arq.constants import default_queue_name, health_check_key_suffix
 from sqlalchemy import text
@@ -63,11 +62,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     session_factory = create_session_factory(engine)
     redis = connect(settings)
     graphql = GraphQLApp(settings=settings, session_factory=session_factory, redis=redis)
+    reports = report_store(settings)
     export_download = download_endpoint(
         settings=settings,
         session_factory=session_factory,
         parse_id=lambda value: parse_id(value, "Export"),
-        find=export_service.find_file,
+        find=lambda session, actor, file_id: export_service.file_for(
+            session, actor=actor, export_id=file_id
+        ),
         what="Export",
         redis=redis,
     )
@@ -75,7 +77,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings=settings,
         session_factory=session_factory,
         parse_id=lambda value: parse_id(value, "Report"),
-        find=partial(report_service.find_file, store=report_store(settings)),
+        find=lambda session, actor, file_id: report_service.file_for(
+            session, actor=actor, report_id=file_id, store=reports
+        ),
         what="Report",
         redis=redis,
     )

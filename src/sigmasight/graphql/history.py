@@ -83,9 +83,10 @@ class PortfolioSnapshotType:
         "totalValue + netFlow). Null when that base is not positive."
     )
     drawdown: float | None = strawberry.field(
-        description="Fraction (-0.05 = 5% below): how far the daily returns compounded from "
-        "the first snapshot of the range asked for stand below their running peak that day; "
-        "0 at a new peak; null when the day's return is unknown."
+        description="Fraction (-0.05 = 5% below): how far the daily returns of the range asked "
+        "for, compounded from the close before its first day (so a loss on that day counts), "
+        "stand below their running peak that day; 0 at a new peak; null when the day's return "
+        "is unknown."
     )
     net_flow: float = money_field(
         description="Dollars put into positions that day: cost of positions added less "

@@ -264,7 +264,7 @@ def _risk_profile(profile: dict[str, Any] | None) -> Section:
         (
             Column("Move of " + profile["underlying"]),
             *(Column(f"P&L {name.lower()}", sections.USD) for name in names),
-            Column("Dollar delta today", sections.USD),
+            Column("Dollar delta today", "USD per 1% move"),
         ),
         tuple(
             (

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,25 +14,13 @@ from starlette.responses import JSONResponse, Response
 from sigmasight import clock
 from sigmasight.auth import service as auth_service
 from sigmasight.auth.actor import Actor
+from sigmasight.reports.stored_files import NotReady, StoredFile
 from sigmasight.settings import Settings
 
 NO_CACHE = {"Cache-Control": "no-store"}
 
 
-@dataclass(frozen=True)
-class StoredFile:
-    content: bytes
-    content_type: str
-    filename: str  # safe ASCII, as it goes into Content-Disposition
-
-
-class NotReady(Exception):
-    """The file is not there yet (or will never be); the message says why."""
-
-
-FindFile = Callable[
-    [async_sessionmaker[AsyncSession], Actor, uuid.UUID], Awaitable[StoredFile | None]
-]
+FindFile = Callable[[AsyncSession, Actor, uuid.UUID], Awaitable[StoredFile | None]]
 
 
 def download_endpoint(
@@ -63,10 +50,13 @@ def download_endpoint(
             code = error.code if error else "UNAUTHENTICATED"
             return _error(code, message, 401, {"WWW-Authenticate": "Bearer"})
         file_id = parse_id(request.path_params["file_id"])
-        try:
-            found = await find(session_factory, actor, file_id) if file_id else None
-        except NotReady as not_ready:
-            return _error("NOT_READY", str(not_ready), 409)
+        found = None
+        if file_id is not None:
+            async with session_factory() as session:
+                try:
+                    found = await find(session, actor, file_id)
+                except NotReady as not_ready:
+                    return _error("NOT_READY", str(not_ready), 409)
         if found is None:
             return _error("NOT_FOUND", f"{what} not found.", 404)
         return Response(

@@ -18,7 +18,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from sigmasight.access import visible_to
@@ -29,7 +29,6 @@ from sigmasight.pagination import Page, PageRequest, paginate
 from sigmasight.portfolios import service as portfolio_service
 from sigmasight.portfolios import tags as tag_service
 from sigmasight.reports import filenames, fix
-from sigmasight.reports.download import StoredFile
 from sigmasight.reports.files import (
     Section,
     sections_csv,
@@ -40,6 +39,7 @@ from sigmasight.reports.files import (
 )
 from sigmasight.reports.models import Export, ExportFormat, ExportKind
 from sigmasight.reports.orders import Order, validate_order
+from sigmasight.reports.stored_files import StoredFile
 from sigmasight.reports.tables import (
     exposures_section,
     factors_section,
@@ -92,12 +92,11 @@ async def get(
     return found
 
 
-async def find_file(
-    session_factory: async_sessionmaker[AsyncSession], actor: Actor, export_id: uuid.UUID
+async def file_for(
+    session: AsyncSession, *, actor: Actor, export_id: uuid.UUID
 ) -> StoredFile | None:
     """The export's file for a download, if the actor may see it."""
-    async with session_factory() as session:
-        found = await get(session, actor=actor, export_id=export_id, with_content=True)
+    found = await get(session, actor=actor, export_id=export_id, with_content=True)
     return StoredFile(found.content, found.content_type, found.filename) if found else None
 
 

@@ -20,7 +20,7 @@ def whole(value: float | None) -> str:
     """A count or a quantity: `1,200`, or `2.5` when it has a fraction."""
     if value is None:
         return MISSING
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0")
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
 def price(value: float | None) -> str:

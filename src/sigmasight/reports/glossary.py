@@ -71,8 +71,8 @@ CORRELATION = (
 )
 HISTORY = (
     "Equity and drawdown",
-    "Equity at each close stored by the nightly batch; drawdown: how far the daily returns, "
-    "compounded from the first close shown, stand below their running peak.",
+    "Equity at each close stored by the nightly batch; drawdown: how far the daily returns "
+    "shown, compounded from the close before the first of them, stand below their running peak.",
 )
 PERFORMANCE = (
     "Return",

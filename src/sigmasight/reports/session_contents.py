@@ -30,7 +30,7 @@ GREEK_NAMES = {
     "vega": "Vega (USD/vol point)",
     "rho": "Rho (USD/1% rate)",
     "dollar_delta": "Dollar delta (USD)",
-    "dollar_gamma": "Dollar gamma (USD)",
+    "dollar_gamma": "Dollar gamma (USD per 1%)",
 }
 CHANGE_COLUMNS = (Column("Before"), Column("After"), Column("Change"), Column("Change", "%"))
 
@@ -172,7 +172,7 @@ def modeling_session(data: dict[str, Any], *, title: str, generated_at: datetime
     return Document(
         title=title,
         portfolio=portfolio["name"] if portfolio else session["name"],
-        period=f"Session {session['name']!r}, marks of {fmt.day(session['asOf'])}",
+        period=f"Session “{session['name']}”, marks of {fmt.day(session['asOf'])}",
         as_of=fmt.day(session["asOf"]),
         generated_at=generated_at,
         sources=sections.sources(data),
