@@ -18,7 +18,7 @@ from sigmasight.errors import Forbidden
 from sigmasight.graphql.arguments import After, First
 from sigmasight.graphql.context import Context, Info
 from sigmasight.graphql.ids import parse_id, to_global_id
-from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.relay import Connection, listed
 from sigmasight.pagination import PageRequest
 
 MAX_REQUEST_ID_LENGTH = 128
@@ -149,11 +149,9 @@ class ActivityQuery:
                     raise Forbidden("Only administrators can read another account's activity.")
                 owner = requested or uuid.UUID(int=0)  # a malformed id reads an empty log
         request = PageRequest(first, after)
-        async with ctx.session() as session:
-            page = await activity_service.page(session, user_id=owner, request=request)
-
-        async def count() -> int:
-            async with ctx.session() as session:
-                return await activity_service.count(session, user_id=owner)
-
-        return to_connection(page, ActivityEventNode.from_model, count)
+        return await listed(
+            ctx,
+            lambda session: activity_service.page(session, user_id=owner, request=request),
+            lambda session: activity_service.count(session, user_id=owner),
+            ActivityEventNode.from_model,
+        )

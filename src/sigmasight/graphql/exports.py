@@ -18,7 +18,7 @@ from sigmasight.graphql.errors import NotFoundError, ValidationError
 from sigmasight.graphql.ids import require_id, to_global_id
 from sigmasight.graphql.modeling import OrderTypeEnum, TradeActionEnum
 from sigmasight.graphql.node import Node
-from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.relay import Connection, listed
 from sigmasight.instruments.trading import OrderType, TimeInForce
 from sigmasight.modeling import service as modeling_service
 from sigmasight.pagination import PageRequest
@@ -190,14 +190,12 @@ class ExportQuery:
         ctx = info.context
         actor = ctx.require_actor()
         request = PageRequest(first, after, last, before)
-        async with ctx.session() as session:
-            page = await export_service.list_for_actor(session, actor=actor, page=request)
-
-        async def count() -> int:
-            async with ctx.session() as session:
-                return await export_service.count_for_actor(session, actor=actor)
-
-        return to_connection(page, ExportNode.from_model, count)
+        return await listed(
+            ctx,
+            lambda session: export_service.list_for_actor(session, actor=actor, page=request),
+            lambda session: export_service.count_for_actor(session, actor=actor),
+            ExportNode.from_model,
+        )
 
 
 @strawberry.type

@@ -27,7 +27,7 @@ from sigmasight.graphql.errors import PriceFileRejectedError, ValidationError
 from sigmasight.graphql.ids import parse_id
 from sigmasight.graphql.imports import read_csv
 from sigmasight.graphql.market import BatchJobNode, SecurityNode, SymbolCoverageType
-from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.relay import Connection, listed
 from sigmasight.marketdata import calendar, prices
 from sigmasight.marketdata import service as market_data
 from sigmasight.marketdata.service import FACTOR_ETF_SYMBOLS
@@ -150,14 +150,14 @@ class MarketDataQuery:
         ctx = info.context
         actor = ctx.require_actor()
         request = PageRequest(first, after, last, before)
-        async with ctx.session() as session:
-            page = await batch_service.list_for_actor(session, actor=actor, name=name, page=request)
-
-        async def count() -> int:
-            async with ctx.session() as session:
-                return await batch_service.count_for_actor(session, actor=actor, name=name)
-
-        return to_connection(page, BatchJobNode.from_model, count)
+        return await listed(
+            ctx,
+            lambda session: batch_service.list_for_actor(
+                session, actor=actor, name=name, page=request
+            ),
+            lambda session: batch_service.count_for_actor(session, actor=actor, name=name),
+            BatchJobNode.from_model,
+        )
 
 
 @strawberry.type

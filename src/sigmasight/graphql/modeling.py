@@ -30,7 +30,7 @@ from sigmasight.graphql.errors import NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
 from sigmasight.graphql.money import money_field
 from sigmasight.graphql.node import Node
-from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.relay import Connection, listed
 from sigmasight.graphql.risk import ExposureBasisEnum
 from sigmasight.graphql.types import BookAnalytics, OptionTypeEnum, PortfolioNode, PositionNode
 from sigmasight.instruments.occ import OptionType
@@ -484,16 +484,14 @@ class ModelingQuery:
         ctx = info.context
         actor = ctx.require_actor()
         request = PageRequest(first, after, last, before)
-        async with ctx.session() as session:
-            page = await modeling_service.list_for_actor(
+        return await listed(
+            ctx,
+            lambda session: modeling_service.list_for_actor(
                 session, actor=actor, status=status, page=request
-            )
-
-        async def count() -> int:
-            async with ctx.session() as session:
-                return await modeling_service.count_for_actor(session, actor=actor, status=status)
-
-        return to_connection(page, ModelingSessionNode.from_model, count)
+            ),
+            lambda session: modeling_service.count_for_actor(session, actor=actor, status=status),
+            ModelingSessionNode.from_model,
+        )
 
 
 @strawberry.type

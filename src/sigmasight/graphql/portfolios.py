@@ -22,7 +22,7 @@ from sigmasight.graphql.arguments import (
 from sigmasight.graphql.context import Info
 from sigmasight.graphql.errors import ConflictError, NotFoundError, ValidationError
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
-from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.relay import Connection, listed
 from sigmasight.graphql.types import PortfolioNode
 from sigmasight.pagination import PageRequest
 from sigmasight.portfolios import service as portfolio_service
@@ -141,16 +141,13 @@ class PortfolioQuery:
     ) -> Connection[PortfolioNode]:
         ctx = info.context
         actor = ctx.require_actor()
-        async with ctx.session() as session:
-            page = await portfolio_service.list_for_actor(
-                session, actor=actor, page=PageRequest(first, after, last, before)
-            )
-
-        async def count() -> int:
-            async with ctx.session() as session:
-                return await portfolio_service.count_for_actor(session, actor=actor)
-
-        return to_connection(page, PortfolioNode.from_model, count)
+        request = PageRequest(first, after, last, before)
+        return await listed(
+            ctx,
+            lambda session: portfolio_service.list_for_actor(session, actor=actor, page=request),
+            lambda session: portfolio_service.count_for_actor(session, actor=actor),
+            PortfolioNode.from_model,
+        )
 
 
 @strawberry.type

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import strawberry
 
 from sigmasight.pagination import Page
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from sigmasight.graphql.context import Context
 
 NodeT = TypeVar("NodeT")
 ItemT = TypeVar("ItemT")
@@ -57,3 +62,21 @@ def to_connection(
         ),
         count=count,
     )
+
+
+async def listed(
+    ctx: Context,
+    page_of: Callable[[AsyncSession], Awaitable[Page[ItemT]]],
+    count_of: Callable[[AsyncSession], Awaitable[int]],
+    convert: Callable[[ItemT], NodeT],
+) -> Connection[NodeT]:
+    """A connection over a service's list: the page read now, the total only when a client asks
+    for `totalCount`; both through the request's read session."""
+    async with ctx.session() as session:
+        page = await page_of(session)
+
+    async def count() -> int:
+        async with ctx.session() as session:
+            return await count_of(session)
+
+    return to_connection(page, convert, count)

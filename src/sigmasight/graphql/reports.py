@@ -18,7 +18,7 @@ from sigmasight.graphql.history import PeriodEnum
 from sigmasight.graphql.ids import parse_id, require_id, to_global_id
 from sigmasight.graphql.market import JobStatusEnum
 from sigmasight.graphql.node import Node
-from sigmasight.graphql.relay import Connection, to_connection
+from sigmasight.graphql.relay import Connection, listed
 from sigmasight.modeling import service as modeling_service
 from sigmasight.pagination import PageRequest
 from sigmasight.reports import service as report_service
@@ -164,14 +164,12 @@ class ReportQuery:
         ctx = info.context
         actor = ctx.require_actor()
         request = PageRequest(first, after, last, before)
-        async with ctx.session() as session:
-            page = await report_service.list_for_actor(session, actor=actor, page=request)
-
-        async def count() -> int:
-            async with ctx.session() as session:
-                return await report_service.count_for_actor(session, actor=actor)
-
-        return to_connection(page, ReportNode.from_model, count)
+        return await listed(
+            ctx,
+            lambda session: report_service.list_for_actor(session, actor=actor, page=request),
+            lambda session: report_service.count_for_actor(session, actor=actor),
+            ReportNode.from_model,
+        )
 
 
 @strawberry.type
