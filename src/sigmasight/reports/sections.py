@@ -133,20 +133,21 @@ def limits(portfolio: dict[str, Any]) -> Block:
     )
 
 
-GREEK_FIGURES = (
-    ("delta", "Delta (shares)"),
-    ("gamma", "Gamma (delta per $1)"),
-    ("theta", "Theta (USD per day)"),
-    ("vega", "Vega (USD per vol point)"),
-    ("rho", "Rho (USD per 1% rate)"),
-    ("dollarDelta", "Dollar delta (USD)"),
-    ("dollarGamma", "Dollar gamma (USD per 1%)"),
-)
+# Each Greek's label with its unit, by its field name in the API.
+GREEK_LABELS = {
+    "delta": "Delta (shares)",
+    "gamma": "Gamma (delta per $1)",
+    "theta": "Theta (USD per day)",
+    "vega": "Vega (USD per vol point)",
+    "rho": "Rho (USD per 1% rate)",
+    "dollarDelta": "Dollar delta (USD)",
+    "dollarGamma": "Dollar gamma (USD per 1%)",
+}
 
 
 def greeks(values: dict[str, Any]) -> Section:
     """The book's summed Greeks."""
-    items = tuple((name, fmt.greek(key, values[key])) for key, name in GREEK_FIGURES)
+    items = tuple((label, fmt.greek(key, values[key])) for key, label in GREEK_LABELS.items())
     note = Note("Sums over positions whose Greeks are known; options priced by Black-Scholes.")
     return Section("Greeks", (KeyFigures(items, columns=4), note))
 

@@ -23,15 +23,6 @@ HEADLINE = (
     ("Beta to SPY", "beta", fmt.ratio),
     ("Annualised volatility", "annualizedVolatility", fmt.fraction_percent),
 )
-GREEK_NAMES = {
-    "delta": "Delta (shares)",
-    "gamma": "Gamma",
-    "theta": "Theta (USD/day)",
-    "vega": "Vega (USD/vol point)",
-    "rho": "Rho (USD/1% rate)",
-    "dollar_delta": "Dollar delta (USD)",
-    "dollar_gamma": "Dollar gamma (USD per 1%)",
-}
 CHANGE_COLUMNS = (Column("Before"), Column("After"), Column("Change"), Column("Change", "%"))
 
 
@@ -45,14 +36,18 @@ def _change(name: str, change: dict[str, Any], show: Format) -> tuple[str, ...]:
     )
 
 
-def _changes(
-    title: str, first: str, rows: Sequence[dict[str, Any]], show: Format, names: dict[str, str]
-) -> Table:
+def _changes(title: str, first: str, rows: Sequence[dict[str, Any]], show: Format) -> Table:
     return Table(
         (Column(first, align="left"), *CHANGE_COLUMNS),
-        tuple(_change(names.get(r["name"], r["name"]), r["change"], show) for r in rows),
+        tuple(_change(r["name"], r["change"], show) for r in rows),
         title=title,
     )
+
+
+def _greek_label(name: str) -> str:
+    # The impact names Greeks in snake case (`dollar_delta`); the labels go by field names.
+    head, *rest = name.split("_")
+    return sections.GREEK_LABELS.get(head + "".join(word.title() for word in rest), name)
 
 
 def _greek_changes(rows: Sequence[dict[str, Any]]) -> Table:
@@ -61,7 +56,7 @@ def _greek_changes(rows: Sequence[dict[str, Any]]) -> Table:
         (Column("Greek", align="left"), *CHANGE_COLUMNS),
         tuple(
             _change(
-                GREEK_NAMES.get(r["name"], r["name"]),
+                _greek_label(r["name"]),
                 r["change"],
                 partial(fmt.greek, r["name"]),
             )
@@ -149,22 +144,21 @@ def modeling_session(data: dict[str, Any], *, title: str, generated_at: datetime
             "Impact on Greeks and exposure",
             (
                 _greek_changes(impact["greeks"]),
-                _changes("Notional exposure (USD)", "Side", impact["notional"], fmt.money, {}),
+                _changes("Notional exposure (USD)", "Side", impact["notional"], fmt.money),
                 _changes(
-                    "Delta-adjusted exposure (USD)", "Side", impact["deltaAdjusted"], fmt.money, {}
+                    "Delta-adjusted exposure (USD)", "Side", impact["deltaAdjusted"], fmt.money
                 ),
             ),
         ),
         Section(
             "Impact on factors and sectors",
             (
-                _changes("Factor exposure (USD)", "Factor", impact["factors"], fmt.money, {}),
+                _changes("Factor exposure (USD)", "Factor", impact["factors"], fmt.money),
                 _changes(
                     "Net notional exposure by sector (% of equity)",
                     "Sector",
                     impact["sectors"],
                     fmt.ratio,
-                    {},
                 ),
             ),
         ),
