@@ -27,7 +27,6 @@ from sigmasight import clock
 from sigmasight.auth.actor import Actor
 from sigmasight.auth.models import Role
 from sigmasight.db import create_session_factory, transaction
-from sigmasight.graphql.ids import parse_id
 from sigmasight.graphql.report_data import fetch_report_data
 from sigmasight.main import create_app
 from sigmasight.marketdata import calendar
@@ -39,6 +38,7 @@ from sigmasight.risk import snapshots
 from sigmasight.settings import Environment, Settings
 from tests.book_factory import book_rows
 from tests.databases import scratch_database
+from tests.report_book import uuid_of
 
 DATABASE = "sigmasight_bench_report_files"
 SECRET = "benchmark-secret-of-sufficient-length-000"
@@ -64,18 +64,12 @@ async def gql(http: httpx.AsyncClient, token: str, query: str, **variables: Any)
     return body["data"]
 
 
-def global_uuid(global_id: str, type_name: str) -> uuid.UUID:
-    found = parse_id(global_id, type_name)
-    assert found is not None
-    return found
-
-
 async def make_book(app: Any, settings: Settings, http: httpx.AsyncClient) -> tuple[Actor, Report]:
     """The 200-position book with history and a what-if session; a report row of it."""
     registered = (await gql(http, "", REGISTER))["register"]
     token = registered["tokens"]["accessToken"]
     portfolio_id = (await gql(http, token, CREATE))["createPortfolio"]["portfolio"]["id"]
-    pid = global_uuid(portfolio_id, "Portfolio")
+    pid = uuid_of(portfolio_id, "Portfolio")
     last_day = calendar.last_completed_session(clock.now())
     positions, bars = book_rows(pid, SIZE, underlyings=40, last_day=last_day)
     async with app.state.engine.begin() as conn:
@@ -96,14 +90,14 @@ async def make_book(app: Any, settings: Settings, http: httpx.AsyncClient) -> tu
     ]["id"]
     trades = [{"action": "BUY", "symbol": "AAPL", "quantity": 100}]
     await gql(http, token, TRADES, input={"sessionId": session_id, "trades": trades})
-    actor = Actor(user_id=global_uuid(registered["user"]["id"], "User"), role=Role.USER)
+    actor = Actor(user_id=uuid_of(registered["user"]["id"], "User"), role=Role.USER)
     report = Report(
         id=uuid.uuid4(),
         owner_id=actor.user_id,
         kind=ReportKind.RISK_SUMMARY,
         format=ReportFormat.PDF,
         portfolio_id=pid,
-        session_id=global_uuid(session_id, "ModelingSession"),
+        session_id=uuid_of(session_id, "ModelingSession"),
     )
     return actor, report
 
