@@ -154,6 +154,20 @@ mutation SetTags($positionId: ID!, $tagIds: [ID!]!) {
 }
 """
 
+CREATE_MODELING_SESSION = """
+mutation($portfolioId: ID!, $name: String!) {
+  createModelingSession(portfolioId: $portfolioId, name: $name) {
+    __typename
+    ... on ModelingSessionSuccess { session { id } }
+    ... on UserError { field code message }
+  }
+}
+"""
+ADD_PRO_FORMA_TRADES = """
+mutation($input: AddProFormaTradeInput!) {
+  addProFormaTrade(input: $input) { __typename ... on UserError { field code message } }
+}
+"""
 DASHBOARD = """query Dashboard($id: ID!) { portfolio(id: $id) {
   name cash equity totalValue totalPnl totalPnlPercent analyticsFlags
   greeks { delta gamma theta vega rho dollarDelta dollarGamma }

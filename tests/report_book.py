@@ -24,6 +24,7 @@ from sigmasight.risk import snapshots
 from sigmasight.seed import DEMO_BOOKS, shift_book, weeks_since_seed
 from sigmasight.settings import Settings
 from tests.conftest import SignedIn
+from tests.documents import ADD_PRO_FORMA_TRADES, CREATE_MODELING_SESSION
 from tests.helpers import create_portfolio
 
 BALANCED = next(book for book in DEMO_BOOKS if book.name == "demo_balanced")
@@ -38,20 +39,6 @@ mutation($input: ImportPositionsInput!) {
 SET_RISK_LIMITS = """
 mutation($input: SetRiskLimitsInput!) {
   setRiskLimits(input: $input) { __typename ... on UserError { field code message } }
-}
-"""
-CREATE_SESSION = """
-mutation($portfolioId: ID!, $name: String!) {
-  createModelingSession(portfolioId: $portfolioId, name: $name) {
-    __typename
-    ... on ModelingSessionSuccess { session { id } }
-    ... on UserError { field code message }
-  }
-}
-"""
-ADD_TRADES = """
-mutation($input: AddProFormaTradeInput!) {
-  addProFormaTrade(input: $input) { __typename ... on UserError { field code message } }
 }
 """
 
@@ -103,13 +90,17 @@ async def set_risk_limits(user: SignedIn, portfolio_id: str) -> None:
 
 async def hedge_session(user: SignedIn, portfolio_id: str) -> str:
     """A what-if session that adds to one holding and hedges with SPY; its global id."""
-    created = await user.api.gql(CREATE_SESSION, {"portfolioId": portfolio_id, "name": "Hedge"})
+    created = await user.api.gql(
+        CREATE_MODELING_SESSION, {"portfolioId": portfolio_id, "name": "Hedge"}
+    )
     session_id = str(created["createModelingSession"]["session"]["id"])
     trades = [
         {"action": "BUY", "symbol": "JNJ", "quantity": 400},
         {"action": "SELL_SHORT", "symbol": "SPY", "quantity": 1500},
     ]
-    added = await user.api.gql(ADD_TRADES, {"input": {"sessionId": session_id, "trades": trades}})
+    added = await user.api.gql(
+        ADD_PRO_FORMA_TRADES, {"input": {"sessionId": session_id, "trades": trades}}
+    )
     assert added["addProFormaTrade"]["__typename"] == "AddProFormaTradeSuccess", added
     return session_id
 

@@ -30,7 +30,7 @@ from sigmasight.marketdata.models import DailyBar
 from sigmasight.reports.models import Export
 from tests.book_factory import bar_row, walk_rows
 from tests.conftest import SignedIn
-from tests.documents import DELETE_PORTFOLIO
+from tests.documents import ADD_PRO_FORMA_TRADES, CREATE_MODELING_SESSION, DELETE_PORTFOLIO
 from tests.helpers import add_position, create_portfolio, create_tag, days_ago, occ_symbol
 
 SOH = b"\x01"
@@ -63,23 +63,6 @@ mutation($portfolioId: ID!, $format: PortfolioExportFormat!, $include: [Portfoli
 }}
 """
 EXPORTS = f"query {{ exports(first: 50) {{ totalCount edges {{ node {{ {EXPORT_FIELDS} }} }} }} }}"
-CREATE_SESSION = """
-mutation($portfolioId: ID!, $name: String!) {
-  createModelingSession(portfolioId: $portfolioId, name: $name) {
-    __typename
-    ... on ModelingSessionSuccess { session { id } }
-    ... on UserError { field code message }
-  }
-}
-"""
-ADD_TRADES = """
-mutation($input: AddProFormaTradeInput!) {
-  addProFormaTrade(input: $input) {
-    __typename
-    ... on UserError { field code message }
-  }
-}
-"""
 PRO_FORMA = """
 query($id: ID!) { modelingSession(id: $id) { proForma { positions { symbol quantity } } } }
 """
@@ -120,9 +103,13 @@ async def _hold(user: SignedIn, pid: str, symbol: str, quantity: float, **fields
 
 
 async def _session(user: SignedIn, pid: str, trades: list[dict[str, Any]]) -> str:
-    created = await user.api.gql(CREATE_SESSION, {"portfolioId": pid, "name": "Hedge ideas"})
+    created = await user.api.gql(
+        CREATE_MODELING_SESSION, {"portfolioId": pid, "name": "Hedge ideas"}
+    )
     session_id = str(created["createModelingSession"]["session"]["id"])
-    added = await user.api.gql(ADD_TRADES, {"input": {"sessionId": session_id, "trades": trades}})
+    added = await user.api.gql(
+        ADD_PRO_FORMA_TRADES, {"input": {"sessionId": session_id, "trades": trades}}
+    )
     assert added["addProFormaTrade"]["__typename"] == "AddProFormaTradeSuccess", added
     return session_id
 

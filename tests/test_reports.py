@@ -27,7 +27,7 @@ from sigmasight.reports.storage import report_store
 from sigmasight.settings import Settings
 from tests.book_factory import walk_rows
 from tests.conftest import SignedIn
-from tests.documents import DELETE_PORTFOLIO
+from tests.documents import CREATE_MODELING_SESSION, DELETE_PORTFOLIO
 from tests.helpers import add_position, create_portfolio
 from workers.reports import generate_report
 
@@ -53,13 +53,6 @@ mutation($portfolioId: ID!, $kind: ReportKind!, $format: ReportFormat!,
 REPORT = f"query($id: ID!) {{ report(id: $id) {{ {REPORT_FIELDS} }} }}"
 REPORTS = "{ reports(first: 10) { totalCount edges { node { id status } } } }"
 NODE = "query($id: ID!) { node(id: $id) { id __typename ... on Report { kind } } }"
-CREATE_SESSION = """
-mutation($portfolioId: ID!) {
-  createModelingSession(portfolioId: $portfolioId, name: "Hedges") {
-    ... on ModelingSessionSuccess { session { id } }
-  }
-}
-"""
 
 
 @pytest.fixture
@@ -298,7 +291,7 @@ async def test_a_report_asked_for_wrongly_is_refused_with_the_reason(
 async def test_a_session_of_another_portfolio_is_refused(alice: SignedIn, book: str) -> None:
     # given
     other = await create_portfolio(alice, "Other")
-    created = await alice.api.gql(CREATE_SESSION, {"portfolioId": other})
+    created = await alice.api.gql(CREATE_MODELING_SESSION, {"portfolioId": other, "name": "Hedges"})
     session_id = created["createModelingSession"]["session"]["id"]
     # when
     result = await _generate(alice, book, kind="MODELING_SESSION", sessionId=session_id)
